@@ -1,0 +1,585 @@
+/*
+ * check.c - the check pipeline: files in dependency order, header mapping,
+ * per-record field checks, business keys and references.
+ *
+ * This is the hot loop of `mdgate check`.  Per record it allocates nothing
+ * but the business key kept for uniqueness; messages go through fixed
+ * buffers, and findings are only created for records that have problems.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "csv.h"
+#include "validate.h"
+
+/* A reference whose target is in the same domain, resolved at the end. */
+struct deferred_ref {
+	size_t file_index;
+	size_t record;      /* 1-based record number in its file */
+	long line;
+	int field;
+	char *value;
+	char *key;
+};
+
+/* What the run knows of one domain. */
+struct domain_state {
+	const struct mdg_domain *dom;
+	struct mdg_strset keys;   /* business key -> +record line (accepted) / -line (rejected) */
+	bool seen;                /* a file of this domain is in the run */
+	struct deferred_ref *deferred;
+	size_t ndeferred;
+};
+
+struct file_job {
+	const char *path;
+	struct mdg_domain *dom;
+	struct mdg_site *site;
+	size_t index;   /* position in the report */
+	size_t order;   /* position on the command line */
+};
+
+struct run {
+	const struct mdg_enterprise *e;
+	const struct mdg_check_opts *o;
+	struct mdg_report *rep;
+	struct domain_state *ds;
+	struct mdg_vctx vctx;
+	struct mdg_buf key;
+	struct mdg_buf keyshow;
+	unsigned char **states;  /* per file: one byte per record, 1 = rejected */
+	size_t *nstates;
+};
+
+/* Column of the file -> field of the domain. */
+struct column {
+	struct mdg_field *field;  /* NULL: ignored column */
+};
+
+static struct domain_state *
+state_for(struct run *r, const struct mdg_domain *dom)
+{
+	size_t i;
+
+	for (i = 0; i < r->e->domains.n; i++)
+		if (r->ds[i].dom == dom)
+			return &r->ds[i];
+	return NULL;
+}
+
+static void
+finding(struct run *r, size_t file_index, size_t record, long line, long col, const char *key,
+	const char *field, enum mdg_severity sev, const char *code, const char *msg)
+{
+	struct mdg_diag t;
+
+	memset(&t, 0, sizeof(t));
+	t.severity = sev;
+	t.code = code;
+	t.line = line;
+	t.col = col;
+	t.record = (long)record;
+	t.record_key = (char *)key;
+	t.field = (char *)field;
+	t.message = (char *)msg;
+	t.file_index = file_index;
+	mdg_diag_add(&r->rep->findings, &t);
+}
+
+static void
+set_state(struct run *r, size_t file_index, size_t record, unsigned char v)
+{
+	size_t n = r->nstates[file_index];
+
+	if (record > n) {
+		size_t ncap = n ? n : 1024;
+		while (ncap < record)
+			ncap *= 2;
+		if (ncap != n) {
+			r->states[file_index] = xreallocarray(r->states[file_index], ncap, 1);
+			memset(r->states[file_index] + n, 0, ncap - n);
+			r->nstates[file_index] = ncap;
+		}
+	}
+	if (v)
+		r->states[file_index][record - 1] = 1;
+}
+
+/* ----------------------------------------------------------- the header */
+
+static void
+map_header(struct run *r, const struct file_job *job, const struct csv_record *h,
+	   struct column *cols, bool *fatal_header)
+{
+	const struct mdg_site_domain *sd = mdg_site_domain(job->site, job->dom->name);
+	struct mdg_field **seen;
+	size_t i;
+	char msg[512];
+
+	seen = xcalloc(job->dom->nfields ? job->dom->nfields : 1, sizeof(*seen));
+	for (i = 0; i < h->nproblems; i++) {
+		finding(r, job->index, 0, h->problems[i].line, h->problems[i].col, NULL, NULL,
+			MDG_SEV_ERROR, h->problems[i].code, h->problems[i].message);
+		*fatal_header = true;
+	}
+	for (i = 0; i < h->nfields; i++) {
+		size_t len = h->lens[i];
+		const char *name = mdg_trim(h->fields[i], &len);
+		char *col = xstrndup(name, len);
+		const char *mapped = mdg_site_map_column(sd, col);
+		struct mdg_field *f;
+
+		cols[i].field = NULL;
+		if (len == 0) {
+			snprintf(msg, sizeof(msg), "column %zu has no name and is ignored", i + 1);
+			finding(r, job->index, 0, h->line, 0, NULL, NULL, MDG_SEV_WARNING,
+				"header.unknown", msg);
+			free(col);
+			continue;
+		}
+		f = mapped ? mdg_field_find(job->dom, mapped) : mdg_field_for_column(job->dom, col);
+		if (f == NULL) {
+			snprintf(msg, sizeof(msg),
+				 "column '%.100s' is not a field of %s and is ignored%s", col,
+				 job->dom->name,
+				 job->site ? " (a site may name it in its extension's columns)" : "");
+			finding(r, job->index, 0, h->line, 0, NULL, col, MDG_SEV_WARNING,
+				"header.unknown", msg);
+		} else if (seen[f->index] != NULL) {
+			snprintf(msg, sizeof(msg),
+				 "column %zu ('%.100s') is field %s again; every record is rejected "
+				 "until the file has one column per field",
+				 i + 1, col, f->name);
+			finding(r, job->index, 0, h->line, 0, NULL, f->name, MDG_SEV_ERROR,
+				"header.duplicate", msg);
+			*fatal_header = true;
+		} else {
+			seen[f->index] = f;
+			cols[i].field = f;
+		}
+		free(col);
+	}
+	for (i = 0; i < job->dom->nfields; i++) {
+		const struct mdg_field *f = &job->dom->fields[i];
+		if (seen[i] == NULL && f->required) {
+			snprintf(msg, sizeof(msg),
+				 "required column '%s' is missing; every record is rejected", f->name);
+			finding(r, job->index, 0, h->line, 0, NULL, f->name, MDG_SEV_ERROR,
+				"header.missing", msg);
+			*fatal_header = true;
+		}
+	}
+	free(seen);
+}
+
+/* ------------------------------------------------------------ references */
+
+static const char *
+field_label(const struct mdg_field *f)
+{
+	return f->label ? f->label : f->name;
+}
+
+/* Resolve a reference now; returns false when it must wait (self-reference). */
+static bool
+check_ref(struct run *r, const struct file_job *job, size_t record, long line,
+	  const struct mdg_field *f, const char *v, size_t len, const char *keyshow, bool *rejected)
+{
+	const struct mdg_domain *target = f->ref_domain;
+	struct domain_state *ts;
+	long found;
+	char msg[512];
+
+	if (target == NULL)
+		return true;
+	ts = state_for(r, target);
+	if (mdg_strset_get(&ts->keys, v, len, &found)) {
+		if (found < 0) {
+			snprintf(msg, sizeof(msg),
+				 "%s '%.*s' refers to a %s record that is rejected in this run (line %ld)",
+				 field_label(f), (int)(len > 100 ? 100 : len), v, target->name, -found);
+			finding(r, job->index, record, line, 0, keyshow, f->name, MDG_SEV_ERROR,
+				"ref.rejected", msg);
+			*rejected = true;
+		}
+		return true;
+	}
+	if (mdg_domain_has_existing(target, v, len))
+		return true;
+	if (target == job->dom)
+		return false;
+	snprintf(msg, sizeof(msg),
+		 "%s '%.*s' is not a known %s: it is in no %s file of this run and not among "
+		 "the records Odoo already has%s",
+		 field_label(f), (int)(len > 100 ? 100 : len), v, target->name, target->name,
+		 job->site ? " (the site's extension may map a local code to it)" : "");
+	finding(r, job->index, record, line, 0, keyshow, f->name, MDG_SEV_ERROR, "ref.unresolved",
+		msg);
+	*rejected = true;
+	return true;
+}
+
+static void
+resolve_deferred(struct run *r, struct domain_state *st)
+{
+	size_t i;
+	char msg[512];
+
+	for (i = 0; i < st->ndeferred; i++) {
+		struct deferred_ref *dr = &st->deferred[i];
+		const struct mdg_field *f = &st->dom->fields[dr->field];
+		long found;
+
+		if (mdg_strset_get(&st->keys, dr->value, strlen(dr->value), &found)) {
+			if (found < 0) {
+				snprintf(msg, sizeof(msg),
+					 "%s '%.100s' refers to a %s record that is rejected in this "
+					 "run (line %ld)",
+					 field_label(f), dr->value, st->dom->name, -found);
+				finding(r, dr->file_index, dr->record, dr->line, 0, dr->key, f->name,
+					MDG_SEV_ERROR, "ref.rejected", msg);
+				set_state(r, dr->file_index, dr->record, 1);
+			}
+		} else {
+			snprintf(msg, sizeof(msg),
+				 "%s '%.100s' is not a known %s: it is in no %s file of this run and "
+				 "not among the records Odoo already has",
+				 field_label(f), dr->value, st->dom->name, st->dom->name);
+			finding(r, dr->file_index, dr->record, dr->line, 0, dr->key, f->name,
+				MDG_SEV_ERROR, "ref.unresolved", msg);
+			set_state(r, dr->file_index, dr->record, 1);
+		}
+		free(dr->value);
+		free(dr->key);
+	}
+	free(st->deferred);
+	st->deferred = NULL;
+	st->ndeferred = 0;
+}
+
+/* --------------------------------------------------------------- records */
+
+/* Build the record's business key (parts joined by 0x1F) and a readable form. */
+static void
+build_key(struct run *r, const struct mdg_domain *dom, const struct column *cols,
+	  const int *colof, const struct csv_record *rec, bool *complete)
+{
+	size_t i;
+	int rc = 0;
+
+	mdg_buf_reset(&r->key);
+	mdg_buf_reset(&r->keyshow);
+	*complete = true;
+	for (i = 0; i < dom->nkey; i++) {
+		int c = colof[dom->key[i]];
+		const char *v = "";
+		size_t len = 0;
+		if (c >= 0 && (size_t)c < rec->nfields) {
+			len = rec->lens[c];
+			v = rec->fields[c];
+			if (cols[c].field->type != MDG_FT_STRING)
+				v = mdg_trim(v, &len);
+		}
+		if (len == 0)
+			*complete = false;
+		if (i > 0) {
+			rc |= mdg_buf_putc(&r->key, '\x1f');
+			rc |= mdg_buf_putc(&r->keyshow, '/');
+		}
+		rc |= mdg_buf_append(&r->key, v, len);
+		rc |= mdg_buf_append(&r->keyshow, v, len > 200 ? 200 : len);
+	}
+	if (rc != 0)
+		*complete = false;
+}
+
+static void
+check_record(struct run *r, const struct file_job *job, const struct column *cols,
+	     size_t ncols, const int *colof, const struct csv_record *rec, size_t record,
+	     bool header_bad)
+{
+	const struct mdg_domain *dom = job->dom;
+	const struct mdg_site_domain *sd = mdg_site_domain(job->site, dom->name);
+	struct domain_state *st = state_for(r, dom);
+	struct mdg_vproblem vp[MDG_VPROBLEMS_MAX];
+	bool rejected = header_bad, key_complete;
+	const char *keyshow;
+	char msg[512];
+	size_t i, j, np;
+	long prev;
+	uint64_t key_hash = 0;
+
+	build_key(r, dom, cols, colof, rec, &key_complete);
+	keyshow = r->keyshow.len ? r->keyshow.data : NULL;
+	if (key_complete) {
+		key_hash = mdg_hash(r->key.data, r->key.len);
+		mdg_strset_prefetch(&st->keys, key_hash);
+	}
+
+	for (i = 0; i < rec->nproblems; i++) {
+		const struct csv_problem *p = &rec->problems[i];
+		const char *fname = p->field < ncols && cols[p->field].field ?
+					    cols[p->field].field->name : NULL;
+		finding(r, job->index, record, p->line, p->col, keyshow, fname, MDG_SEV_ERROR,
+			p->code, p->message);
+		rejected = true;
+	}
+	if (rec->nfields != ncols) {
+		snprintf(msg, sizeof(msg), "the record has %zu fields, the header has %zu",
+			 rec->nfields, ncols);
+		finding(r, job->index, record, rec->line, 0, keyshow, NULL, MDG_SEV_ERROR,
+			"csv.ragged", msg);
+		rejected = true;
+	}
+	for (i = 0; i < ncols; i++) {
+		const struct mdg_field *f = cols[i].field;
+		const char *v = "";
+		const char *mapped;
+		size_t len = 0;
+
+		if (f == NULL)
+			continue;
+		if (i < rec->nfields) {
+			v = rec->fields[i];
+			len = rec->lens[i];
+			if (f->type != MDG_FT_STRING)
+				v = mdg_trim(v, &len);
+		} else if (!f->required) {
+			continue;
+		}
+		if (sd != NULL && len > 0 && (f->type == MDG_FT_ENUM || f->type == MDG_FT_REF)) {
+			mapped = mdg_site_map_value(sd, f->name, v, len);
+			if (mapped != NULL) {
+				v = mapped;
+				len = strlen(mapped);
+			}
+		}
+		np = mdg_validate_value(f, v, len, &r->vctx, vp, MDG_VPROBLEMS_MAX, NULL);
+		for (j = 0; j < np; j++) {
+			long line = i < rec->nfields ? rec->field_lines[i] : rec->line;
+			finding(r, job->index, record, line, 0, keyshow, f->name, MDG_SEV_ERROR,
+				vp[j].code, vp[j].message);
+			rejected = true;
+		}
+		if (np == 0 && f->type == MDG_FT_REF && len > 0) {
+			long line = i < rec->nfields ? rec->field_lines[i] : rec->line;
+			if (!check_ref(r, job, record, line, f, v, len, keyshow, &rejected)) {
+				struct deferred_ref *dr;
+				st->deferred = xreallocarray(st->deferred, st->ndeferred + 1,
+							     sizeof(*st->deferred));
+				dr = &st->deferred[st->ndeferred++];
+				dr->file_index = job->index;
+				dr->record = record;
+				dr->line = line;
+				dr->field = f->index;
+				dr->value = xstrndup(v, len);
+				dr->key = keyshow ? xstrdup(keyshow) : NULL;
+			}
+		}
+	}
+	if (key_complete) {
+		long mark = rejected ? -rec->line : rec->line;
+		if (!mdg_strset_add_hashed(&st->keys, key_hash, r->key.data, r->key.len, mark,
+					   &prev)) {
+			snprintf(msg, sizeof(msg),
+				 "business key '%.200s' is already used by the record on line %ld%s",
+				 keyshow ? keyshow : "", prev < 0 ? -prev : prev,
+				 " of this run");
+			finding(r, job->index, record, rec->line, 0, keyshow, NULL, MDG_SEV_ERROR,
+				"key.duplicate", msg);
+			rejected = true;
+		}
+	}
+	set_state(r, job->index, record, rejected ? 1 : 0);
+}
+
+/* ------------------------------------------------------------------ files */
+
+static int
+check_file(struct run *r, const struct file_job *job, struct mdg_diags *fatal)
+{
+	struct mdg_file_result *fr = &r->rep->files[job->index];
+	struct csv_opts copts;
+	struct csv_reader *cr;
+	struct csv_record rec;
+	struct column *cols = NULL;
+	int *colof = NULL;
+	size_t ncols = 0, record = 0, i;
+	bool header_bad = false;
+	int rc;
+	const char *enc;
+
+	memset(&copts, 0, sizeof(copts));
+	copts.delimiter = r->o->delimiter ? r->o->delimiter : (job->site ? job->site->delimiter : 0);
+	enc = r->o->encoding ? r->o->encoding : (job->site ? job->site->encoding : NULL);
+	copts.encoding = enc;
+	copts.max_field = r->o->max_field;
+	copts.max_record = r->o->max_record;
+	r->vctx.decimal = job->site ? job->site->decimal : '.';
+	r->vctx.date_format = job->site ? job->site->date_format : MDG_DATE_ISO;
+
+	if ((rc = csv_open(&cr, job->path, &copts, fatal)) != MDG_OK)
+		return rc;
+	rc = csv_next(cr, &rec);
+	if (rc < 0)
+		goto done;
+	fr->encoding = xstrdup(csv_encoding(cr));
+	fr->delimiter = csv_delimiter(cr);
+	if (rc == 0) {
+		finding(r, job->index, 0, 1, 0, NULL, NULL, MDG_SEV_ERROR, "input.empty",
+			"the file is empty; a header row naming the columns is expected");
+		goto done;
+	}
+	ncols = rec.nfields;
+	fr->columns = ncols;
+	cols = xcalloc(ncols ? ncols : 1, sizeof(*cols));
+	colof = xcalloc(job->dom->nfields ? job->dom->nfields : 1, sizeof(*colof));
+	map_header(r, job, &rec, cols, &header_bad);
+	for (i = 0; i < job->dom->nfields; i++)
+		colof[i] = -1;
+	for (i = 0; i < ncols; i++)
+		if (cols[i].field != NULL)
+			colof[cols[i].field->index] = (int)i;
+
+	while ((rc = csv_next(cr, &rec)) == 1) {
+		record++;
+		check_record(r, job, cols, ncols, colof, &rec, record, header_bad);
+	}
+done:
+	fr->records = record;
+	if (fr->encoding == NULL)
+		fr->encoding = xstrdup(csv_encoding(cr));
+	csv_close(cr);
+	free(cols);
+	free(colof);
+	return rc < 0 ? MDG_EIO : MDG_OK;
+}
+
+static int
+job_cmp(const void *a, const void *b)
+{
+	const struct file_job *x = a, *y = b;
+
+	if (x->dom->order != y->dom->order)
+		return x->dom->order < y->dom->order ? -1 : 1;
+	return x->order < y->order ? -1 : (x->order > y->order);
+}
+
+static void
+list_domains(const struct mdg_enterprise *e, struct mdg_buf *b)
+{
+	size_t i;
+
+	for (i = 0; i < e->domains.n; i++)
+		(void)mdg_buf_printf(b, "%s%s", i ? ", " : "", e->domains.v[i]->name);
+}
+
+int
+mdg_check_files(const struct mdg_enterprise *e, const struct mdg_check_opts *o,
+		char *const *files, size_t nfiles, struct mdg_report *rep, struct mdg_diags *fatal)
+{
+	struct run r;
+	struct file_job *jobs;
+	struct mdg_site *forced_site = NULL;
+	struct mdg_domain *forced_dom = NULL;
+	struct mdg_buf names;
+	size_t i, j, k;
+	int rc = MDG_OK;
+
+	memset(&r, 0, sizeof(r));
+	r.e = e;
+	r.o = o;
+	r.rep = rep;
+	rep->findings.max = o->max_findings;
+	if (o->site != NULL && (forced_site = mdg_site_find(e, o->site)) == NULL) {
+		mdg_diag_at(fatal, MDG_SEV_ERROR, "usage.site", NULL, 0, 0,
+			    "unknown site '%s' (see the sites in %s)", o->site, e->file);
+		return MDG_ERR;
+	}
+	if (o->domain != NULL && (forced_dom = mdg_domain_find(&e->domains, o->domain)) == NULL) {
+		mdg_buf_init(&names, 0);
+		list_domains(e, &names);
+		mdg_diag_at(fatal, MDG_SEV_ERROR, "usage.domain", NULL, 0, 0,
+			    "unknown domain '%s' (one of: %s)", o->domain, names.data ? names.data : "");
+		mdg_buf_free(&names);
+		return MDG_ERR;
+	}
+	jobs = xcalloc(nfiles ? nfiles : 1, sizeof(*jobs));
+	for (i = 0; i < nfiles; i++) {
+		jobs[i].path = files[i];
+		jobs[i].order = i;
+		jobs[i].dom = forced_dom ? forced_dom : mdg_domain_for_file(&e->domains, files[i]);
+		jobs[i].site = forced_site ? forced_site : mdg_site_for_file(e, files[i]);
+		if (jobs[i].dom == NULL) {
+			mdg_buf_init(&names, 0);
+			list_domains(e, &names);
+			mdg_diag_at(fatal, MDG_SEV_ERROR, "usage.domain", files[i], 0, 0,
+				    "cannot tell the domain from the file name; name the file after "
+				    "its domain (e.g. items.csv) or give --domain (one of: %s)",
+				    names.data ? names.data : "");
+			mdg_buf_free(&names);
+			rc = MDG_ERR;
+		}
+	}
+	if (rc != MDG_OK) {
+		free(jobs);
+		return rc;
+	}
+	qsort(jobs, nfiles, sizeof(*jobs), job_cmp);
+
+	rep->nfiles = nfiles;
+	rep->files = xcalloc(nfiles ? nfiles : 1, sizeof(*rep->files));
+	rep->config = xstrdup(e->file);
+	r.states = xcalloc(nfiles ? nfiles : 1, sizeof(*r.states));
+	r.nstates = xcalloc(nfiles ? nfiles : 1, sizeof(*r.nstates));
+	r.ds = xcalloc(e->domains.n ? e->domains.n : 1, sizeof(*r.ds));
+	for (i = 0; i < e->domains.n; i++) {
+		r.ds[i].dom = e->domains.v[i];
+		mdg_strset_init(&r.ds[i].keys);
+	}
+	r.vctx.md = e->domains.md;
+	r.vctx.mctx = e->domains.mctx;
+	mdg_buf_init(&r.key, 0);
+	mdg_buf_init(&r.keyshow, 0);
+
+	for (i = 0; i < nfiles; i++) {
+		struct mdg_file_result *fr = &rep->files[i];
+		jobs[i].index = i;
+		fr->path = xstrdup(jobs[i].path);
+		fr->domain = xstrdup(jobs[i].dom->name);
+		fr->site = jobs[i].site ? xstrdup(jobs[i].site->code) : NULL;
+	}
+	for (i = 0; i < nfiles && rc == MDG_OK; i++) {
+		rc = check_file(&r, &jobs[i], fatal);
+		/* After the last file of a domain, resolve its self-references. */
+		if (i + 1 == nfiles || jobs[i + 1].dom != jobs[i].dom)
+			resolve_deferred(&r, state_for(&r, jobs[i].dom));
+	}
+	for (j = 0; j < e->domains.n; j++)
+		resolve_deferred(&r, &r.ds[j]);
+	for (i = 0; i < nfiles; i++) {
+		struct mdg_file_result *fr = &rep->files[i];
+		size_t rejected = 0;
+		for (k = 0; k < fr->records && k < r.nstates[i]; k++)
+			rejected += r.states[i][k];
+		fr->rejected = rejected;
+		fr->accepted = fr->records - rejected;
+		rep->records += fr->records;
+		rep->accepted += fr->accepted;
+		rep->rejected += fr->rejected;
+		free(r.states[i]);
+	}
+	for (j = 0; j < e->domains.n; j++)
+		mdg_strset_free(&r.ds[j].keys);
+	mdg_diags_sort(&rep->findings);
+	free(r.ds);
+	free(r.states);
+	free(r.nstates);
+	mdg_buf_free(&r.key);
+	mdg_buf_free(&r.keyshow);
+	free(jobs);
+	return rc;
+}

@@ -1,0 +1,40 @@
+/*
+ * check.h - checking submission files against the domain definitions.
+ *
+ * The files of one run are taken in dependency order (units before items,
+ * work centers before routing operations), so that a reference may be
+ * satisfied by a record of another file of the same run.  Each record is
+ * checked field by field (types and constraints), then for its business
+ * key (unique within the run) and its references; every record ends
+ * accepted or rejected, and the report's totals add up.
+ *
+ * Memory: records are streamed; what is kept per record is one state byte
+ * and its business key (for uniqueness and references).
+ */
+#ifndef MDG_CHECK_H
+#define MDG_CHECK_H
+
+#include "enterprise.h"
+#include "report.h"
+
+struct mdg_check_opts {
+	const char *site;       /* --site, NULL: from the file name */
+	const char *domain;     /* --domain, NULL: from the file name */
+	int delimiter;          /* --delimiter, 0: the site's or detected */
+	const char *encoding;   /* --encoding, NULL: the site's or UTF-8 */
+	size_t max_field;       /* 0: default */
+	size_t max_record;      /* 0: default */
+	size_t max_findings;    /* findings kept in the report, 0: no bound */
+};
+
+/* check.c */
+/*
+ * Check the files.  Problems with the data become findings in rep; a
+ * problem that stops the run (an unknown site or domain, a file that
+ * cannot be read) goes to fatal and MDG_ERR/MDG_EIO is returned.
+ */
+int mdg_check_files(const struct mdg_enterprise *e, const struct mdg_check_opts *o,
+		    char *const *files, size_t nfiles, struct mdg_report *rep,
+		    struct mdg_diags *fatal);
+
+#endif

@@ -1,0 +1,214 @@
+/*
+ * cmd-check.c - `mdgate check`: check submission files and report.
+ *
+ * Loads the configuration and definitions (any definition error stops the
+ * run with exit 2), checks the files, writes the report in the chosen
+ * format, and exits 0 when nothing is at error severity, 1 otherwise.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "cmd.h"
+#include "enterprise.h"
+#include "report.h"
+
+static int cmd_check_exec(int argc, char **argv);
+
+const struct mdg_cmd mdg_cmd_check = {
+	.name = "check",
+	.summary = "check submission files against the definitions",
+	.usage =
+		"Usage: mdgate check [OPTIONS] FILE...\n"
+		"\n"
+		"Check CSV submissions against the enterprise's domain definitions and the\n"
+		"site's extension.  Files are taken in dependency order, so a reference may be\n"
+		"satisfied by a file of the same run.  The domain comes from --domain or from\n"
+		"the file name (items.csv, DE01-suppliers.csv); the site from --site or from\n"
+		"the file-name prefix.\n"
+		"\n"
+		"Options:\n"
+		"  -c, --config FILE       the enterprise configuration (default ./mdgate.yaml,\n"
+		"                          or $MDGATE_CONFIG)\n"
+		"  -s, --site CODE         the site the files come from\n"
+		"  -d, --domain NAME       the domain of every file\n"
+		"  -f, --format FORMAT     text (default) or json\n"
+		"  -o, --output FILE       write the report to FILE instead of standard output\n"
+		"      --delimiter CHAR    ',', ';', '|', tab or auto (default: the site's, else auto)\n"
+		"      --encoding NAME     input encoding, e.g. windows-1252, iso-8859-1\n"
+		"                          (default: the site's, else UTF-8; BOMs are honoured)\n"
+		"      --max-findings N    keep at most N findings in the report (default 100000;\n"
+		"                          0 for no limit); totals always count all of them\n"
+		"      --max-field BYTES   longest field accepted (default 1048576)\n"
+		"      --color WHEN        auto (default), always or never; NO_COLOR is honoured\n"
+		"  -h, --help              show this help\n"
+		"\n"
+		"Exit status: 0 no error finding; 1 at least one error finding (the gate fails);\n"
+		"2 usage, definition or unreadable input.\n",
+	.exec = cmd_check_exec,
+};
+
+enum { OPT_DELIMITER = 256, OPT_ENCODING, OPT_MAX_FINDINGS, OPT_MAX_FIELD, OPT_COLOR };
+
+static bool
+parse_size(const char *s, size_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (s[0] < '0' || s[0] > '9')
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v > SIZE_MAX)
+		return false;
+	*out = (size_t)v;
+	return true;
+}
+
+static int
+cmd_check_exec(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"site", required_argument, NULL, 's'},
+		{"domain", required_argument, NULL, 'd'},
+		{"format", required_argument, NULL, 'f'},
+		{"output", required_argument, NULL, 'o'},
+		{"delimiter", required_argument, NULL, OPT_DELIMITER},
+		{"encoding", required_argument, NULL, OPT_ENCODING},
+		{"max-findings", required_argument, NULL, OPT_MAX_FINDINGS},
+		{"max-field", required_argument, NULL, OPT_MAX_FIELD},
+		{"color", required_argument, NULL, OPT_COLOR},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *config = NULL, *format = "text", *output = NULL, *color = "auto";
+	struct mdg_check_opts o;
+	struct mdg_enterprise *e = NULL;
+	struct mdg_diags d;
+	struct mdg_report rep;
+	struct mdg_report_opts ro;
+	const struct mdg_report_writer *w;
+	char *path = NULL;
+	FILE *out = stdout;
+	int c, rc, status = MDG_EXIT_DEFINITION;
+
+	memset(&o, 0, sizeof(o));
+	o.max_findings = 100000;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":c:s:d:f:o:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			config = optarg;
+			break;
+		case 's':
+			o.site = optarg;
+			break;
+		case 'd':
+			o.domain = optarg;
+			break;
+		case 'f':
+			format = optarg;
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case OPT_DELIMITER:
+			if (strcmp(optarg, "auto") == 0)
+				o.delimiter = 0;
+			else if (strcmp(optarg, "tab") == 0 || strcmp(optarg, "\\t") == 0 ||
+				 strcmp(optarg, "\t") == 0)
+				o.delimiter = '\t';
+			else if (strlen(optarg) == 1 && strchr(",;|", optarg[0]) != NULL)
+				o.delimiter = optarg[0];
+			else
+				return mdg_usage_error(&mdg_cmd_check,
+						       "--delimiter must be ',', ';', '|', tab or auto");
+			break;
+		case OPT_ENCODING:
+			o.encoding = optarg;
+			break;
+		case OPT_MAX_FINDINGS:
+			if (!parse_size(optarg, &o.max_findings))
+				return mdg_usage_error(&mdg_cmd_check,
+						       "--max-findings needs a number, not '%s'", optarg);
+			break;
+		case OPT_MAX_FIELD:
+			if (!parse_size(optarg, &o.max_field) || o.max_field == 0)
+				return mdg_usage_error(&mdg_cmd_check,
+						       "--max-field needs a positive number, not '%s'",
+						       optarg);
+			break;
+		case OPT_COLOR:
+			if (strcmp(optarg, "auto") && strcmp(optarg, "always") && strcmp(optarg, "never"))
+				return mdg_usage_error(&mdg_cmd_check,
+						       "--color must be auto, always or never");
+			color = optarg;
+			break;
+		case 'h':
+			mdg_print_help(stdout, &mdg_cmd_check);
+			return MDG_EXIT_OK;
+		case ':':
+			return mdg_usage_error(&mdg_cmd_check, "option '%s' needs a value",
+					       argv[optind - 1]);
+		default:
+			return mdg_usage_error(&mdg_cmd_check, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return mdg_usage_error(&mdg_cmd_check, "no files to check");
+	if ((w = mdg_report_writer_find(format)) == NULL)
+		return mdg_usage_error(&mdg_cmd_check, "unknown format '%s' (text or json)", format);
+	if ((path = mdg_enterprise_locate(config)) == NULL)
+		return mdg_usage_error(&mdg_cmd_check,
+				       "no mdgate.yaml in the current folder; give --config FILE");
+
+	mdg_diags_init(&d);
+	mdg_report_init(&rep);
+	rc = mdg_enterprise_load(&e, path, &d);
+	if (rc != MDG_OK) {
+		mdg_diags_render_all(stderr, &d, mdg_want_color(stderr));
+		fprintf(stderr, "mdgate: the definitions have errors; nothing was checked\n");
+		goto done;
+	}
+	mdg_diags_render_all(stderr, &d, mdg_want_color(stderr));  /* warnings */
+	mdg_diags_free(&d);
+	mdg_diags_init(&d);
+
+	rc = mdg_check_files(e, &o, argv + optind, (size_t)(argc - optind), &rep, &d);
+	if (rc != MDG_OK) {
+		mdg_diags_render_all(stderr, &d, mdg_want_color(stderr));
+		goto done;
+	}
+	if (output != NULL && strcmp(output, "-") != 0) {
+		if ((out = fopen(output, "w")) == NULL) {
+			fprintf(stderr, "mdgate: %s: cannot write the report: %s\n", output,
+				strerror(errno));
+			goto done;
+		}
+	}
+	memset(&ro, 0, sizeof(ro));
+	ro.color = out == stdout && (strcmp(color, "always") == 0 ||
+				     (strcmp(color, "auto") == 0 && mdg_want_color(stdout)));
+	if (w->write(out, &rep, &ro) != MDG_OK || fflush(out) != 0) {
+		fprintf(stderr, "mdgate: %s: error writing the report: %s\n",
+			output ? output : "standard output", strerror(errno));
+		goto done;
+	}
+	status = mdg_diags_errors(&rep.findings) > 0 ? MDG_EXIT_GATE : MDG_EXIT_OK;
+done:
+	if (out != stdout && out != NULL && fclose(out) != 0 && status != MDG_EXIT_DEFINITION) {
+		fprintf(stderr, "mdgate: %s: error writing the report: %s\n", output, strerror(errno));
+		status = MDG_EXIT_DEFINITION;
+	}
+	mdg_report_free(&rep);
+	mdg_diags_free(&d);
+	mdg_enterprise_free(e);
+	free(path);
+	return status;
+}

@@ -1,0 +1,938 @@
+/*
+ * domain.c - loading, checking and linking domain definitions.
+ *
+ * Each YAML file is read into a located tree (yamltree.c) and walked once;
+ * every mistake is reported at its node and the walk goes on, so one lint
+ * run shows them all.  Linking then resolves references between domains
+ * and orders the domains so that a referenced one comes first (a cycle is
+ * an error; a domain that references itself, like a location's parent, is
+ * allowed and resolved within its own files).
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "domain.h"
+#include "yamltree.h"
+
+/* ------------------------------------------------------------ utilities */
+
+struct loader {
+	struct mdg_domains *ds;
+	struct mdg_diags *d;
+	const char *file;
+	size_t errors;
+};
+
+static void
+err_at(struct loader *l, const struct ynode *n, const char *code, const char *fmt, ...)
+	MDG_PRINTF(4, 5);
+
+static void
+err_at(struct loader *l, const struct ynode *n, const char *code, const char *fmt, ...)
+{
+	struct mdg_diag t;
+	va_list ap;
+
+	memset(&t, 0, sizeof(t));
+	t.severity = MDG_SEV_ERROR;
+	t.code = code;
+	t.file = (char *)l->file;
+	t.line = n ? n->line : 0;
+	t.col = n ? n->col : 0;
+	t.span = (n && n->kind == YNODE_SCALAR && n->len > 0 && n->len < 80) ? (long)n->len : 1;
+	va_start(ap, fmt);
+	t.message = xvasprintf(fmt, ap);
+	va_end(ap);
+	mdg_diag_add(l->d, &t);
+	free(t.message);
+	l->errors++;
+}
+
+static bool
+valid_name(const char *s)
+{
+	size_t i;
+
+	if (!(s[0] >= 'a' && s[0] <= 'z'))
+		return false;
+	for (i = 1; s[i]; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+			return false;
+	return i <= 64;
+}
+
+/* A scalar string, or an error naming what was expected. */
+static const char *
+want_string(struct loader *l, const struct ynode *n, const char *what)
+{
+	if (n == NULL)
+		return NULL;
+	if (n->kind != YNODE_SCALAR) {
+		err_at(l, n, "def.type", "%s must be a string, not %s", what, ynode_kind_name(n));
+		return NULL;
+	}
+	return n->str;
+}
+
+static bool
+want_bool(struct loader *l, const struct ynode *n, const char *what, bool *out)
+{
+	if (n == NULL)
+		return false;
+	if (n->kind == YNODE_SCALAR && n->plain) {
+		if (strcmp(n->str, "true") == 0 || strcmp(n->str, "yes") == 0) {
+			*out = true;
+			return true;
+		}
+		if (strcmp(n->str, "false") == 0 || strcmp(n->str, "no") == 0) {
+			*out = false;
+			return true;
+		}
+	}
+	err_at(l, n, "def.type", "%s must be true or false", what);
+	return false;
+}
+
+static bool
+want_number(struct loader *l, const struct ynode *n, const char *what, double *out)
+{
+	char *end;
+	double v;
+
+	if (n == NULL)
+		return false;
+	if (n->kind == YNODE_SCALAR && n->plain && n->len > 0) {
+		errno = 0;
+		v = strtod(n->str, &end);
+		if (*end == '\0' && errno == 0 && isfinite(v)) {
+			*out = v;
+			return true;
+		}
+	}
+	err_at(l, n, "def.type", "%s must be a number", what);
+	return false;
+}
+
+static bool
+want_length(struct loader *l, const struct ynode *n, const char *what, long *out)
+{
+	double v;
+
+	if (!want_number(l, n, what, &v))
+		return false;
+	if (v < 0 || v > 1e9 || v != floor(v)) {
+		err_at(l, n, "def.value", "%s must be a whole number from 0 to 1000000000", what);
+		return false;
+	}
+	*out = (long)v;
+	return true;
+}
+
+/* A list of strings (a single string is taken as a list of one). */
+static char **
+want_string_list(struct loader *l, const struct ynode *n, const char *what, size_t *count)
+{
+	char **v;
+	size_t i, k = 0;
+
+	*count = 0;
+	if (n == NULL)
+		return NULL;
+	if (n->kind == YNODE_SCALAR) {
+		v = xcalloc(1, sizeof(*v));
+		v[0] = xstrdup(n->str);
+		*count = 1;
+		return v;
+	}
+	if (n->kind != YNODE_SEQ) {
+		err_at(l, n, "def.type", "%s must be a list of strings", what);
+		return NULL;
+	}
+	v = xcalloc(n->n ? n->n : 1, sizeof(*v));
+	for (i = 0; i < n->n; i++) {
+		const char *s = want_string(l, n->items[i], what);
+		if (s != NULL)
+			v[k++] = xstrdup(s);
+	}
+	*count = k;
+	return v;
+}
+
+/* A mapping of strings to strings. */
+static struct mdg_pair *
+want_pairs(struct loader *l, const struct ynode *n, const char *what, size_t *count)
+{
+	struct mdg_pair *v;
+	size_t i, k = 0;
+
+	*count = 0;
+	if (n == NULL)
+		return NULL;
+	if (n->kind != YNODE_MAP) {
+		err_at(l, n, "def.type", "%s must be a mapping", what);
+		return NULL;
+	}
+	v = xcalloc(n->n ? n->n : 1, sizeof(*v));
+	for (i = 0; i < n->n; i++) {
+		const char *a = want_string(l, ynode_key_at(n, i), what);
+		const char *b = want_string(l, ynode_value_at(n, i), what);
+		if (a == NULL || b == NULL)
+			continue;
+		v[k].from = xstrdup(a);
+		v[k].to = xstrdup(b);
+		k++;
+	}
+	*count = k;
+	return v;
+}
+
+static void
+free_strings(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void
+free_pairs(struct mdg_pair *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].from);
+		free(v[i].to);
+	}
+	free(v);
+}
+
+/* Report every key of a mapping that is not in the allowed list. */
+static void
+check_keys(struct loader *l, const struct ynode *map, const char *const *allowed,
+	   const char *where)
+{
+	size_t i, j;
+
+	if (map == NULL || map->kind != YNODE_MAP)
+		return;
+	for (i = 0; i < map->n; i++) {
+		const struct ynode *k = ynode_key_at(map, i);
+		bool ok = false;
+		if (k->kind != YNODE_SCALAR) {
+			err_at(l, k, "def.type", "keys of %s must be strings", where);
+			continue;
+		}
+		for (j = 0; allowed[j]; j++)
+			if (strcmp(k->str, allowed[j]) == 0)
+				ok = true;
+		for (j = 0; j < i && ok; j++) {
+			const struct ynode *prev = ynode_key_at(map, j);
+			if (prev->kind == YNODE_SCALAR && strcmp(prev->str, k->str) == 0) {
+				err_at(l, k, "def.duplicate", "'%s' is given twice in %s (first at line %ld)",
+				       k->str, where, prev->line);
+				ok = true;
+				break;
+			}
+		}
+		if (!ok)
+			err_at(l, k, "def.unknown_key", "unknown key '%s' in %s", k->str, where);
+	}
+}
+
+/* ----------------------------------------------------------------- types */
+
+const char *
+mdg_ftype_name(enum mdg_ftype t)
+{
+	switch (t) {
+	case MDG_FT_STRING:
+		return "string";
+	case MDG_FT_INTEGER:
+		return "integer";
+	case MDG_FT_DECIMAL:
+		return "decimal";
+	case MDG_FT_BOOLEAN:
+		return "boolean";
+	case MDG_FT_DATE:
+		return "date";
+	case MDG_FT_ENUM:
+		return "enum";
+	case MDG_FT_REF:
+		return "ref";
+	}
+	return "?";
+}
+
+static bool
+parse_ftype(const char *s, enum mdg_ftype *out)
+{
+	static const struct {
+		const char *name;
+		enum mdg_ftype t;
+	} names[] = {
+		{"string", MDG_FT_STRING},   {"integer", MDG_FT_INTEGER}, {"decimal", MDG_FT_DECIMAL},
+		{"boolean", MDG_FT_BOOLEAN}, {"date", MDG_FT_DATE},       {"enum", MDG_FT_ENUM},
+		{"ref", MDG_FT_REF},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcmp(s, names[i].name) == 0) {
+			*out = names[i].t;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* ---------------------------------------------------------------- fields */
+
+static const char *const field_keys[] = {
+	"type", "label", "description", "required", "aliases", "min", "max", "min_length",
+	"max_length", "pattern", "pattern_hint", "values", "domain", "odoo", NULL,
+};
+
+static void
+compile_pattern(struct loader *l, struct mdg_field *f, const struct ynode *n)
+{
+	int errcode;
+	PCRE2_SIZE erroff;
+	PCRE2_UCHAR msg[256];
+
+	f->re = pcre2_compile((PCRE2_SPTR)f->pattern, PCRE2_ZERO_TERMINATED, PCRE2_UTF, &errcode,
+			      &erroff, NULL);
+	if (f->re == NULL) {
+		struct ynode at = *n;
+		pcre2_get_error_message(errcode, msg, sizeof(msg));
+		/* Point at the offending character when the scalar is on one line. */
+		if (!n->plain || strchr(f->pattern, '\n') == NULL)
+			at.col = n->col + (n->plain ? 0 : 1) + (long)erroff;
+		at.len = 1;
+		err_at(l, &at, "def.pattern", "pattern does not compile: %s (at offset %zu)",
+		       (const char *)msg, (size_t)erroff);
+		return;
+	}
+	(void)pcre2_jit_compile(f->re, PCRE2_JIT_COMPLETE);
+}
+
+static void
+load_odoo_field(struct loader *l, struct mdg_field *f, const struct ynode *o)
+{
+	static const char *const keys[] = {"field", "map", NULL};
+	const char *s;
+	size_t i, j;
+
+	if (o == NULL)
+		return;
+	if (o->kind == YNODE_SCALAR) {
+		f->odoo_field = xstrdup(o->str);
+		return;
+	}
+	if (o->kind != YNODE_MAP) {
+		err_at(l, o, "def.type", "odoo of field '%s' must be a field name or a mapping",
+		       f->name);
+		return;
+	}
+	check_keys(l, o, keys, "an odoo field mapping");
+	if ((s = want_string(l, ynode_get(o, "field"), "odoo.field")) != NULL)
+		f->odoo_field = xstrdup(s);
+	else if (ynode_get(o, "field") == NULL)
+		err_at(l, o, "def.missing", "odoo mapping of field '%s' has no 'field'", f->name);
+	f->odoo_map = want_pairs(l, ynode_get(o, "map"), "odoo.map", &f->nodoo_map);
+	if (f->nodoo_map > 0 && f->type != MDG_FT_ENUM && f->type != MDG_FT_BOOLEAN)
+		err_at(l, ynode_get(o, "map"), "def.value",
+		       "a value map is only for enum and boolean fields, '%s' is %s", f->name,
+		       mdg_ftype_name(f->type));
+	if (f->type == MDG_FT_ENUM) {
+		const struct ynode *m = ynode_get(o, "map");
+		for (i = 0; i < f->nodoo_map; i++) {
+			bool found = false;
+			for (j = 0; j < f->nvalues; j++)
+				if (strcmp(f->values[j], f->odoo_map[i].from) == 0)
+					found = true;
+			if (!found)
+				err_at(l, ynode_key_at(m, i), "def.value",
+				       "odoo map of '%s' names '%s', which is not one of its values",
+				       f->name, f->odoo_map[i].from);
+		}
+	}
+}
+
+static void
+load_field(struct loader *l, struct mdg_domain *dom, struct mdg_field *f, const struct ynode *key,
+	   const struct ynode *def)
+{
+	const struct ynode *n;
+	const char *s;
+	bool has_len_min = false, has_len_max = false;
+
+	memset(f, 0, sizeof(*f));
+	f->name = xstrdup(key->str);
+	f->line = key->line;
+	f->col = key->col;
+	f->min_length = -1;
+	f->max_length = -1;
+	if (!valid_name(key->str))
+		err_at(l, key, "def.name",
+		       "field name '%s' must be lower case letters, digits and '_', starting with a letter",
+		       key->str);
+	if (def == NULL || def->kind != YNODE_MAP) {
+		err_at(l, def ? def : key, "def.type", "field '%s' must be a mapping", key->str);
+		return;
+	}
+	check_keys(l, def, field_keys, "a field definition");
+	n = ynode_get(def, "type");
+	if (n == NULL) {
+		err_at(l, key, "def.missing", "field '%s' has no type", f->name);
+		f->type = MDG_FT_STRING;
+	} else if ((s = want_string(l, n, "type")) != NULL && !parse_ftype(s, &f->type)) {
+		err_at(l, n, "def.type",
+		       "unknown type '%s' (string, integer, decimal, boolean, date, enum, ref)", s);
+		f->type = MDG_FT_STRING;
+	}
+	if ((s = want_string(l, ynode_get(def, "label"), "label")) != NULL)
+		f->label = xstrdup(s);
+	if ((s = want_string(l, ynode_get(def, "description"), "description")) != NULL)
+		f->description = xstrdup(s);
+	if ((n = ynode_get(def, "required")) != NULL)
+		want_bool(l, n, "required", &f->required);
+	f->aliases = want_string_list(l, ynode_get(def, "aliases"), "aliases", &f->naliases);
+
+	if ((n = ynode_get(def, "min")) != NULL) {
+		if (f->type != MDG_FT_INTEGER && f->type != MDG_FT_DECIMAL)
+			err_at(l, n, "def.value",
+			       "min is for integer and decimal fields; '%s' is %s", f->name,
+			       mdg_ftype_name(f->type));
+		else
+			f->has_min = want_number(l, n, "min", &f->min);
+	}
+	if ((n = ynode_get(def, "max")) != NULL) {
+		if (f->type != MDG_FT_INTEGER && f->type != MDG_FT_DECIMAL)
+			err_at(l, n, "def.value", "max is for integer and decimal fields; '%s' is %s",
+			       f->name, mdg_ftype_name(f->type));
+		else
+			f->has_max = want_number(l, n, "max", &f->max);
+	}
+	if (f->has_min && f->has_max && f->min > f->max)
+		err_at(l, ynode_get(def, "max"), "def.value", "max (%g) is below min (%g) in field '%s'",
+		       f->max, f->min, f->name);
+
+	if ((n = ynode_get(def, "min_length")) != NULL) {
+		if (f->type != MDG_FT_STRING)
+			err_at(l, n, "def.value", "min_length is for string fields; '%s' is %s",
+			       f->name, mdg_ftype_name(f->type));
+		else
+			has_len_min = want_length(l, n, "min_length", &f->min_length);
+	}
+	if ((n = ynode_get(def, "max_length")) != NULL) {
+		if (f->type != MDG_FT_STRING)
+			err_at(l, n, "def.value", "max_length is for string fields; '%s' is %s",
+			       f->name, mdg_ftype_name(f->type));
+		else
+			has_len_max = want_length(l, n, "max_length", &f->max_length);
+	}
+	if (has_len_min && has_len_max && f->min_length > f->max_length)
+		err_at(l, ynode_get(def, "max_length"), "def.value",
+		       "max_length (%ld) is below min_length (%ld) in field '%s'", f->max_length,
+		       f->min_length, f->name);
+
+	if ((n = ynode_get(def, "pattern")) != NULL) {
+		if (f->type != MDG_FT_STRING) {
+			err_at(l, n, "def.value", "pattern is for string fields; '%s' is %s", f->name,
+			       mdg_ftype_name(f->type));
+		} else if ((s = want_string(l, n, "pattern")) != NULL) {
+			f->pattern = xstrdup(s);
+			compile_pattern(l, f, n);
+		}
+	}
+	if ((s = want_string(l, ynode_get(def, "pattern_hint"), "pattern_hint")) != NULL)
+		f->pattern_hint = xstrdup(s);
+
+	n = ynode_get(def, "values");
+	if (f->type == MDG_FT_ENUM) {
+		f->values = want_string_list(l, n, "values", &f->nvalues);
+		if (n == NULL)
+			err_at(l, key, "def.missing", "enum field '%s' has no values", f->name);
+		else if (f->nvalues == 0 && n->kind == YNODE_SEQ)
+			err_at(l, n, "def.value", "enum field '%s' has an empty list of values",
+			       f->name);
+	} else if (n != NULL) {
+		err_at(l, n, "def.value", "values are for enum fields; '%s' is %s", f->name,
+		       mdg_ftype_name(f->type));
+	}
+
+	n = ynode_get(def, "domain");
+	if (f->type == MDG_FT_REF) {
+		if (n == NULL)
+			err_at(l, key, "def.missing", "ref field '%s' does not say which domain", f->name);
+		else if ((s = want_string(l, n, "domain")) != NULL)
+			f->ref = xstrdup(s);
+	} else if (n != NULL) {
+		err_at(l, n, "def.value", "domain is for ref fields; '%s' is %s", f->name,
+		       mdg_ftype_name(f->type));
+	}
+	load_odoo_field(l, f, ynode_get(def, "odoo"));
+	(void)dom;
+}
+
+/* ---------------------------------------------------------------- domain */
+
+static const char *const domain_keys[] = {
+	"domain", "title", "description", "files", "key", "parent", "odoo", "existing", "fields",
+	NULL,
+};
+
+static void
+domain_free(struct mdg_domain *dom)
+{
+	size_t i;
+
+	if (dom == NULL)
+		return;
+	for (i = 0; i < dom->nfields; i++) {
+		struct mdg_field *f = &dom->fields[i];
+		free(f->name);
+		free(f->label);
+		free(f->description);
+		free(f->pattern);
+		if (f->re)
+			pcre2_code_free(f->re);
+		free(f->pattern_hint);
+		free_strings(f->values, f->nvalues);
+		free(f->ref);
+		free_strings(f->aliases, f->naliases);
+		free(f->odoo_field);
+		free_pairs(f->odoo_map, f->nodoo_map);
+	}
+	free(dom->fields);
+	free(dom->key);
+	free(dom->name);
+	free(dom->title);
+	free(dom->description);
+	free(dom->file);
+	free_strings(dom->file_names, dom->nfile_names);
+	free(dom->parent);
+	free(dom->odoo_model);
+	free(dom->odoo_xmlid);
+	free_pairs(dom->existing, dom->nexisting);
+	mdg_strset_free(&dom->existing_set);
+	free(dom);
+}
+
+static struct mdg_domain *
+load_domain(struct loader *l, const struct ynode *root)
+{
+	struct mdg_domain *dom;
+	const struct ynode *n, *fields, *o;
+	const char *s;
+	size_t i, j;
+
+	if (root == NULL) {
+		err_at(l, NULL, "def.empty", "the file defines nothing");
+		return NULL;
+	}
+	if (root->kind != YNODE_MAP) {
+		err_at(l, root, "def.type", "a domain definition must be a mapping, not %s",
+		       ynode_kind_name(root));
+		return NULL;
+	}
+	check_keys(l, root, domain_keys, "a domain definition");
+	dom = xcalloc(1, sizeof(*dom));
+	dom->file = xstrdup(l->file);
+	dom->parent_field = -1;
+	dom->line = root->line;
+	dom->col = root->col;
+
+	n = ynode_get(root, "domain");
+	if (n == NULL) {
+		err_at(l, root, "def.missing", "the definition has no 'domain' name");
+		dom->name = xstrdup("?");
+	} else if ((s = want_string(l, n, "domain")) != NULL) {
+		dom->name = xstrdup(s);
+		if (!valid_name(s))
+			err_at(l, n, "def.name",
+			       "domain name '%s' must be lower case letters, digits and '_'", s);
+		if (mdg_domain_find(l->ds, s) != NULL)
+			err_at(l, n, "def.duplicate", "domain '%s' is defined twice", s);
+	} else {
+		dom->name = xstrdup("?");
+	}
+	if ((s = want_string(l, ynode_get(root, "title"), "title")) != NULL)
+		dom->title = xstrdup(s);
+	if ((s = want_string(l, ynode_get(root, "description"), "description")) != NULL)
+		dom->description = xstrdup(s);
+	dom->file_names = want_string_list(l, ynode_get(root, "files"), "files", &dom->nfile_names);
+
+	fields = ynode_get(root, "fields");
+	if (fields == NULL) {
+		err_at(l, root, "def.missing", "domain '%s' has no fields", dom->name);
+	} else if (fields->kind != YNODE_MAP) {
+		err_at(l, fields, "def.type", "fields must be a mapping of name to definition");
+	} else if (fields->n > MDG_MAX_FIELDS) {
+		err_at(l, fields, "def.limit", "more than %d fields", MDG_MAX_FIELDS);
+	} else {
+		dom->fields = xcalloc(fields->n ? fields->n : 1, sizeof(*dom->fields));
+		for (i = 0; i < fields->n; i++) {
+			const struct ynode *k = ynode_key_at(fields, i);
+			if (k->kind != YNODE_SCALAR) {
+				err_at(l, k, "def.type", "a field name must be a string");
+				continue;
+			}
+			for (j = 0; j < dom->nfields; j++)
+				if (strcmp(dom->fields[j].name, k->str) == 0)
+					err_at(l, k, "def.duplicate",
+					       "field '%s' is defined twice (first at line %ld)",
+					       k->str, dom->fields[j].line);
+			load_field(l, dom, &dom->fields[dom->nfields], k, ynode_value_at(fields, i));
+			dom->fields[dom->nfields].index = (int)dom->nfields;
+			dom->nfields++;
+		}
+	}
+
+	n = ynode_get(root, "key");
+	if (n == NULL) {
+		err_at(l, root, "def.missing", "domain '%s' has no business key ('key')", dom->name);
+	} else {
+		size_t nk;
+		char **names = want_string_list(l, n, "key", &nk);
+		dom->key = xcalloc(nk ? nk : 1, sizeof(*dom->key));
+		for (i = 0; i < nk; i++) {
+			struct mdg_field *f = mdg_field_find(dom, names[i]);
+			const struct ynode *at = n->kind == YNODE_SEQ && i < n->n ? n->items[i] : n;
+			if (f == NULL)
+				err_at(l, at, "def.key", "key field '%s' is not a field of domain '%s'",
+				       names[i], dom->name);
+			else
+				dom->key[dom->nkey++] = f->index;
+		}
+		if (nk == 0)
+			err_at(l, n, "def.key", "the business key names no field");
+		free_strings(names, nk);
+	}
+
+	if ((n = ynode_get(root, "parent")) != NULL) {
+		static const char *const pkeys[] = {"domain", "field", NULL};
+		if (n->kind != YNODE_MAP) {
+			err_at(l, n, "def.type", "parent must be a mapping with domain and field");
+		} else {
+			check_keys(l, n, pkeys, "parent");
+			if ((s = want_string(l, ynode_get(n, "domain"), "parent.domain")) != NULL)
+				dom->parent = xstrdup(s);
+			else
+				err_at(l, n, "def.missing", "parent has no domain");
+			if ((s = want_string(l, ynode_get(n, "field"), "parent.field")) != NULL) {
+				struct mdg_field *f = mdg_field_find(dom, s);
+				if (f == NULL)
+					err_at(l, ynode_get(n, "field"), "def.key",
+					       "parent field '%s' is not a field of domain '%s'", s,
+					       dom->name);
+				else if (f->type != MDG_FT_REF)
+					err_at(l, ynode_get(n, "field"), "def.value",
+					       "parent field '%s' must be a ref field", s);
+				else
+					dom->parent_field = f->index;
+			} else {
+				err_at(l, n, "def.missing", "parent has no field");
+			}
+		}
+	}
+
+	o = ynode_get(root, "odoo");
+	if (o == NULL) {
+		err_at(l, root, "def.missing", "domain '%s' has no odoo mapping", dom->name);
+	} else if (o->kind != YNODE_MAP) {
+		err_at(l, o, "def.type", "odoo must be a mapping with model and xmlid");
+	} else {
+		static const char *const okeys[] = {"model", "xmlid", NULL};
+		check_keys(l, o, okeys, "odoo");
+		if ((s = want_string(l, ynode_get(o, "model"), "odoo.model")) != NULL)
+			dom->odoo_model = xstrdup(s);
+		else if (ynode_get(o, "model") == NULL)
+			err_at(l, o, "def.missing", "odoo mapping has no model");
+		if ((s = want_string(l, ynode_get(o, "xmlid"), "odoo.xmlid")) != NULL) {
+			const char *p = s;
+			dom->odoo_xmlid = xstrdup(s);
+			/* Every placeholder must name a field (or {site}). */
+			while ((p = strchr(p, '{')) != NULL) {
+				const char *q = strchr(p, '}');
+				char *name;
+				if (q == NULL) {
+					err_at(l, ynode_get(o, "xmlid"), "def.value",
+					       "unclosed '{' in xmlid template");
+					break;
+				}
+				name = xstrndup(p + 1, (size_t)(q - p - 1));
+				if (strcmp(name, "site") != 0 && mdg_field_find(dom, name) == NULL)
+					err_at(l, ynode_get(o, "xmlid"), "def.value",
+					       "xmlid template names '{%s}', which is not a field", name);
+				free(name);
+				p = q + 1;
+			}
+		} else if (ynode_get(o, "xmlid") == NULL) {
+			err_at(l, o, "def.missing", "odoo mapping has no xmlid template");
+		}
+	}
+	dom->existing = want_pairs(l, ynode_get(root, "existing"), "existing", &dom->nexisting);
+	mdg_strset_init(&dom->existing_set);
+	for (i = 0; i < dom->nexisting; i++)
+		mdg_strset_add(&dom->existing_set, dom->existing[i].from,
+			       strlen(dom->existing[i].from), (long)i, NULL);
+	return dom;
+}
+
+/* ------------------------------------------------------------ public API */
+
+void
+mdg_domains_init(struct mdg_domains *ds)
+{
+	memset(ds, 0, sizeof(*ds));
+}
+
+void
+mdg_domains_free(struct mdg_domains *ds)
+{
+	size_t i;
+
+	for (i = 0; i < ds->n; i++)
+		domain_free(ds->v[i]);
+	free(ds->v);
+	if (ds->md)
+		pcre2_match_data_free(ds->md);
+	if (ds->mctx)
+		pcre2_match_context_free(ds->mctx);
+	memset(ds, 0, sizeof(*ds));
+}
+
+size_t
+mdg_domains_load_file(struct mdg_domains *ds, const char *path, struct mdg_diags *d)
+{
+	struct loader l;
+	struct ytree *t;
+	struct mdg_domain *dom;
+	size_t before = d->counts[MDG_SEV_ERROR];
+
+	memset(&l, 0, sizeof(l));
+	l.ds = ds;
+	l.d = d;
+	l.file = path;
+	if (ytree_load(&t, path, d) != MDG_OK)
+		return d->counts[MDG_SEV_ERROR] - before;
+	dom = load_domain(&l, t->root);
+	ytree_free(t);
+	if (dom != NULL) {
+		if (ds->n >= MDG_MAX_DOMAINS) {
+			mdg_diag_at(d, MDG_SEV_ERROR, "def.limit", path, 0, 0,
+				    "more than %d domains", MDG_MAX_DOMAINS);
+			domain_free(dom);
+		} else {
+			ds->v = xreallocarray(ds->v, ds->n + 1, sizeof(*ds->v));
+			ds->v[ds->n++] = dom;
+		}
+	}
+	return d->counts[MDG_SEV_ERROR] - before;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+size_t
+mdg_domains_load_dir(struct mdg_domains *ds, const char *dir, struct mdg_diags *d)
+{
+	DIR *dp;
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0, i, errors = 0;
+
+	if ((dp = opendir(dir)) == NULL) {
+		mdg_diag_at(d, MDG_SEV_ERROR, "config.domains", dir, 0, 0,
+			    "cannot read the domains folder: %s", strerror(errno));
+		return 1;
+	}
+	while ((de = readdir(dp)) != NULL) {
+		size_t len = strlen(de->d_name);
+		if (de->d_name[0] == '.' || len < 6 || strcmp(de->d_name + len - 5, ".yaml") != 0)
+			continue;
+		names = xreallocarray(names, n + 1, sizeof(*names));
+		names[n++] = mdg_path_join(dir, de->d_name);
+	}
+	closedir(dp);
+	qsort(names, n, sizeof(*names), cmp_str);
+	for (i = 0; i < n; i++)
+		errors += mdg_domains_load_file(ds, names[i], d);
+	free_strings(names, n);
+	if (n == 0) {
+		mdg_diag_at(d, MDG_SEV_ERROR, "config.domains", dir, 0, 0,
+			    "no domain definitions (*.yaml) in this folder");
+		errors++;
+	}
+	return errors + mdg_domains_link(ds, d);
+}
+
+/* Depth-first ordering; state 0 new, 1 on the stack, 2 done. */
+static bool
+order_visit(struct mdg_domains *ds, struct mdg_domain *dom, int *state, int *next,
+	    struct mdg_diags *d)
+{
+	size_t idx, i;
+
+	for (idx = 0; ds->v[idx] != dom; idx++)
+		;
+	if (state[idx] == 2)
+		return true;
+	if (state[idx] == 1) {
+		mdg_diag_at(d, MDG_SEV_ERROR, "def.cycle", dom->file, dom->line, dom->col,
+			    "domain '%s' is part of a cycle of references", dom->name);
+		return false;
+	}
+	state[idx] = 1;
+	for (i = 0; i < dom->nfields; i++) {
+		struct mdg_domain *r = dom->fields[i].ref_domain;
+		if (r != NULL && r != dom && !order_visit(ds, r, state, next, d)) {
+			state[idx] = 2;
+			return false;
+		}
+	}
+	state[idx] = 2;
+	dom->order = (*next)++;
+	return true;
+}
+
+size_t
+mdg_domains_link(struct mdg_domains *ds, struct mdg_diags *d)
+{
+	size_t before = d->counts[MDG_SEV_ERROR];
+	size_t i, j;
+	int *state, next = 0;
+
+	for (i = 0; i < ds->n; i++) {
+		struct mdg_domain *dom = ds->v[i];
+		for (j = 0; j < dom->nfields; j++) {
+			struct mdg_field *f = &dom->fields[j];
+			if (f->type != MDG_FT_REF || f->ref == NULL)
+				continue;
+			f->ref_domain = mdg_domain_find(ds, f->ref);
+			if (f->ref_domain == NULL)
+				mdg_diag_at(d, MDG_SEV_ERROR, "def.ref", dom->file, f->line, f->col,
+					    "field '%s' refers to domain '%s', which is not defined",
+					    f->name, f->ref);
+			else if (f->ref_domain->nkey != 1)
+				mdg_diag_at(d, MDG_SEV_ERROR, "def.ref", dom->file, f->line, f->col,
+					    "field '%s' refers to domain '%s', whose key has %zu fields; "
+					    "a reference needs a single-field key",
+					    f->name, f->ref, f->ref_domain->nkey);
+		}
+		if (dom->parent != NULL) {
+			dom->parent_domain = mdg_domain_find(ds, dom->parent);
+			if (dom->parent_domain == NULL)
+				mdg_diag_at(d, MDG_SEV_ERROR, "def.ref", dom->file, dom->line, dom->col,
+					    "parent domain '%s' is not defined", dom->parent);
+			else if (dom->parent_field >= 0 &&
+				 dom->fields[dom->parent_field].ref_domain != dom->parent_domain)
+				mdg_diag_at(d, MDG_SEV_ERROR, "def.ref", dom->file,
+					    dom->fields[dom->parent_field].line,
+					    dom->fields[dom->parent_field].col,
+					    "parent field '%s' must refer to domain '%s'",
+					    dom->fields[dom->parent_field].name, dom->parent);
+		}
+	}
+	state = xcalloc(ds->n ? ds->n : 1, sizeof(*state));
+	for (i = 0; i < ds->n; i++)
+		(void)order_visit(ds, ds->v[i], state, &next, d);
+	free(state);
+	if (ds->md == NULL) {
+		ds->md = pcre2_match_data_create(16, NULL);
+		ds->mctx = pcre2_match_context_create(NULL);
+		pcre2_set_match_limit(ds->mctx, MDG_PATTERN_MATCH_LIMIT);
+		pcre2_set_depth_limit(ds->mctx, MDG_PATTERN_DEPTH_LIMIT);
+	}
+	return d->counts[MDG_SEV_ERROR] - before;
+}
+
+struct mdg_domain *
+mdg_domain_find(const struct mdg_domains *ds, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ds->n; i++)
+		if (strcmp(ds->v[i]->name, name) == 0)
+			return ds->v[i];
+	return NULL;
+}
+
+struct mdg_field *
+mdg_field_find(const struct mdg_domain *dom, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < dom->nfields; i++)
+		if (dom->fields[i].name != NULL && strcmp(dom->fields[i].name, name) == 0)
+			return &dom->fields[i];
+	return NULL;
+}
+
+struct mdg_field *
+mdg_field_for_column(const struct mdg_domain *dom, const char *column)
+{
+	size_t i, j;
+
+	for (i = 0; i < dom->nfields; i++)
+		if (mdg_strcasecmp_ascii(dom->fields[i].name, column) == 0)
+			return &dom->fields[i];
+	for (i = 0; i < dom->nfields; i++)
+		for (j = 0; j < dom->fields[i].naliases; j++)
+			if (mdg_strcasecmp_ascii(dom->fields[i].aliases[j], column) == 0)
+				return &dom->fields[i];
+	return NULL;
+}
+
+bool
+mdg_domain_has_existing(const struct mdg_domain *dom, const char *key, size_t len)
+{
+	return mdg_strset_get(&dom->existing_set, key, len, NULL);
+}
+
+/*
+ * The domain a file name selects.  The stem is the base name without its
+ * extension and without a leading "<SITE>-" or "<SITE>_"; it matches a
+ * domain's name or one of its file names, case-insensitively.
+ */
+struct mdg_domain *
+mdg_domain_for_file(const struct mdg_domains *ds, const char *path)
+{
+	const char *base = mdg_path_base(path);
+	char *stem = xstrdup(base), *dot, *p;
+	struct mdg_domain *found = NULL;
+	size_t i, j, pass;
+
+	if ((dot = strchr(stem, '.')) != NULL)
+		*dot = '\0';
+	for (pass = 0; pass < 2 && found == NULL; pass++) {
+		/* Pass 0: the whole stem; pass 1: after the first '-' or '_'. */
+		p = stem;
+		if (pass == 1) {
+			p = strpbrk(stem, "-_");
+			if (p == NULL)
+				break;
+			p++;
+		}
+		for (i = 0; i < ds->n && found == NULL; i++) {
+			if (mdg_strcasecmp_ascii(ds->v[i]->name, p) == 0)
+				found = ds->v[i];
+			for (j = 0; j < ds->v[i]->nfile_names && found == NULL; j++)
+				if (mdg_strcasecmp_ascii(ds->v[i]->file_names[j], p) == 0)
+					found = ds->v[i];
+		}
+	}
+	free(stem);
+	return found;
+}

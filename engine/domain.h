@@ -1,0 +1,119 @@
+/*
+ * domain.h - domain definitions: the kinds of master record and their fields.
+ *
+ * A domain (item, uom, supplier, ...) is loaded from one YAML file under
+ * domains/: its fields with types and constraints, its business key, the
+ * file names that select it, the parent of a child domain (routing
+ * operations belong to a routing), and its Odoo model and field mapping.
+ * Patterns are compiled once with PCRE2 (JIT where available) and run with
+ * match and depth limits.  doc/domains.md documents the format.
+ *
+ * Ownership: a domain set owns its domains, fields and compiled patterns;
+ * everything dies with mdg_domains_free().
+ */
+#ifndef MDG_DOMAIN_H
+#define MDG_DOMAIN_H
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "diag.h"
+
+#define MDG_PATTERN_MATCH_LIMIT 100000
+#define MDG_PATTERN_DEPTH_LIMIT 1000
+#define MDG_MAX_DOMAINS 64
+#define MDG_MAX_FIELDS 256
+
+enum mdg_ftype {
+	MDG_FT_STRING,
+	MDG_FT_INTEGER,
+	MDG_FT_DECIMAL,
+	MDG_FT_BOOLEAN,
+	MDG_FT_DATE,
+	MDG_FT_ENUM,
+	MDG_FT_REF,
+};
+
+struct mdg_pair {
+	char *from;
+	char *to;
+};
+
+struct mdg_field {
+	char *name;
+	char *label;          /* human label, defaults to name */
+	char *description;
+	enum mdg_ftype type;
+	bool required;
+	bool has_min, has_max;
+	double min, max;      /* numeric bounds (integer and decimal) */
+	long min_length;      /* in characters, -1: none */
+	long max_length;      /* in characters, -1: none */
+	char *pattern;        /* PCRE2 source, NULL: none */
+	pcre2_code *re;
+	char *pattern_hint;   /* message shown when the pattern fails */
+	char **values;        /* enumeration values */
+	size_t nvalues;
+	char *ref;            /* referenced domain name */
+	struct mdg_domain *ref_domain;
+	char **aliases;       /* other column names */
+	size_t naliases;
+	char *odoo_field;     /* Odoo field name (for relations, without /id) */
+	struct mdg_pair *odoo_map;  /* value -> Odoo technical value */
+	size_t nodoo_map;
+	long line, col;       /* where the field is defined */
+	int index;            /* position in the domain */
+};
+
+struct mdg_domain {
+	char *name;
+	char *title;
+	char *description;
+	char *file;           /* the definition file */
+	struct mdg_field *fields;
+	size_t nfields;
+	int *key;             /* indices of the business key fields */
+	size_t nkey;
+	char **file_names;    /* file-name stems that select this domain */
+	size_t nfile_names;
+	char *parent;         /* parent domain name for a child domain */
+	int parent_field;     /* field holding the parent's key, -1: none */
+	struct mdg_domain *parent_domain;
+	char *odoo_model;
+	char *odoo_xmlid;     /* external-ID template, {field} placeholders */
+	struct mdg_pair *existing;  /* key -> external ID of records Odoo has */
+	size_t nexisting;
+	struct mdg_strset existing_set;  /* the keys of existing, value = index */
+	int order;            /* dependency order (0 first) */
+	long line, col;
+};
+
+struct mdg_domains {
+	struct mdg_domain **v;
+	size_t n;
+	pcre2_match_data *md;  /* shared match data */
+	pcre2_match_context *mctx;
+};
+
+/* domain.c */
+void mdg_domains_init(struct mdg_domains *ds);
+/* Load every *.yaml of a folder (sorted by name); then resolve references
+ * and compute the dependency order.  Returns the number of errors added. */
+size_t mdg_domains_load_dir(struct mdg_domains *ds, const char *dir, struct mdg_diags *d);
+/* Load one file (references are not resolved until mdg_domains_link). */
+size_t mdg_domains_load_file(struct mdg_domains *ds, const char *path, struct mdg_diags *d);
+size_t mdg_domains_link(struct mdg_domains *ds, struct mdg_diags *d);
+void mdg_domains_free(struct mdg_domains *ds);
+struct mdg_domain *mdg_domain_find(const struct mdg_domains *ds, const char *name);
+/* The domain a file name selects ("items.csv", "PL02-suppliers.csv"), or NULL. */
+struct mdg_domain *mdg_domain_for_file(const struct mdg_domains *ds, const char *path);
+struct mdg_field *mdg_field_find(const struct mdg_domain *dom, const char *name);
+/* A column name matched to a field: name or alias, case-insensitive. */
+struct mdg_field *mdg_field_for_column(const struct mdg_domain *dom, const char *column);
+const char *mdg_ftype_name(enum mdg_ftype t);
+/* Does the existing-records list name this key? */
+bool mdg_domain_has_existing(const struct mdg_domain *dom, const char *key, size_t len);
+
+#endif
