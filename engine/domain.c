@@ -311,9 +311,17 @@ compile_pattern(struct loader *l, struct mdg_field *f, const struct ynode *n)
 	if (f->re == NULL) {
 		struct ynode at = *n;
 		pcre2_get_error_message(errcode, msg, sizeof(msg));
-		/* Point at the offending character when the scalar is on one line. */
-		if (!n->plain || strchr(f->pattern, '\n') == NULL)
-			at.col = n->col + (n->plain ? 0 : 1) + (long)erroff;
+		/*
+		 * Point at the offending character when the value is written
+		 * the same in the file: a plain scalar, a single-quoted one
+		 * without '' or a double-quoted one without escapes.  Otherwise
+		 * (block scalars, escapes) point at the scalar itself.
+		 */
+		if (strchr(f->pattern, '\n') == NULL &&
+		    (n->style == YNODE_PLAIN ||
+		     (n->style == YNODE_SINGLE && strchr(f->pattern, '\'') == NULL) ||
+		     (n->style == YNODE_DOUBLE && strpbrk(f->pattern, "\\\"") == NULL)))
+			at.col = n->col + (n->style == YNODE_PLAIN ? 0 : 1) + (long)erroff;
 		at.len = 1;
 		err_at(l, &at, "def.pattern", "pattern does not compile: %s (at offset %zu)",
 		       (const char *)msg, (size_t)erroff);
@@ -352,15 +360,19 @@ load_odoo_field(struct loader *l, struct mdg_field *f, const struct ynode *o)
 		       mdg_ftype_name(f->type));
 	if (f->type == MDG_FT_ENUM) {
 		const struct ynode *m = ynode_get(o, "map");
-		for (i = 0; i < f->nodoo_map; i++) {
+		/* Walk the YAML map itself so that each error has its own node. */
+		for (i = 0; m != NULL && m->kind == YNODE_MAP && i < m->n; i++) {
+			const struct ynode *k = ynode_key_at(m, i);
 			bool found = false;
+			if (k->kind != YNODE_SCALAR)
+				continue;
 			for (j = 0; j < f->nvalues; j++)
-				if (strcmp(f->values[j], f->odoo_map[i].from) == 0)
+				if (strcmp(f->values[j], k->str) == 0)
 					found = true;
 			if (!found)
-				err_at(l, ynode_key_at(m, i), "def.value",
+				err_at(l, k, "def.value",
 				       "odoo map of '%s' names '%s', which is not one of its values",
-				       f->name, f->odoo_map[i].from);
+				       f->name, k->str);
 		}
 	}
 }
@@ -707,6 +719,8 @@ mdg_domains_free(struct mdg_domains *ds)
 		pcre2_match_data_free(ds->md);
 	if (ds->mctx)
 		pcre2_match_context_free(ds->mctx);
+	if (ds->jit_stack)
+		pcre2_jit_stack_free(ds->jit_stack);
 	memset(ds, 0, sizeof(*ds));
 }
 
@@ -766,7 +780,8 @@ mdg_domains_load_dir(struct mdg_domains *ds, const char *dir, struct mdg_diags *
 		names[n++] = mdg_path_join(dir, de->d_name);
 	}
 	closedir(dp);
-	qsort(names, n, sizeof(*names), cmp_str);
+	if (n > 1)
+		qsort(names, n, sizeof(*names), cmp_str);
 	for (i = 0; i < n; i++)
 		errors += mdg_domains_load_file(ds, names[i], d);
 	free_strings(names, n);
@@ -854,6 +869,9 @@ mdg_domains_link(struct mdg_domains *ds, struct mdg_diags *d)
 		ds->mctx = pcre2_match_context_create(NULL);
 		pcre2_set_match_limit(ds->mctx, MDG_PATTERN_MATCH_LIMIT);
 		pcre2_set_depth_limit(ds->mctx, MDG_PATTERN_DEPTH_LIMIT);
+		ds->jit_stack = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
+		if (ds->jit_stack != NULL)
+			pcre2_jit_stack_assign(ds->mctx, NULL, ds->jit_stack);
 	}
 	return d->counts[MDG_SEV_ERROR] - before;
 }

@@ -95,6 +95,7 @@ struct mdg_domains {
 	size_t n;
 	pcre2_match_data *md;  /* shared match data */
 	pcre2_match_context *mctx;
+	pcre2_jit_stack *jit_stack;  /* bounded: patterns that need more hit a limit */
 };
 
 /* domain.c */

@@ -555,8 +555,8 @@ mdg_site_map_value(const struct mdg_site_domain *sd, const char *field, const ch
 		if (strcmp(sd->values[i].field, field) != 0)
 			continue;
 		for (j = 0; j < sd->values[i].n; j++)
-			if (strncmp(sd->values[i].map[j].from, value, len) == 0 &&
-			    sd->values[i].map[j].from[len] == '\0')
+			if (strlen(sd->values[i].map[j].from) == len &&
+			    memcmp(sd->values[i].map[j].from, value, len) == 0)
 				return sd->values[i].map[j].to;
 	}
 	return NULL;

@@ -327,7 +327,8 @@ mdg_validate_value(const struct mdg_field *f, const char *v, size_t len, const s
 			    pcre2_get_ovector_pointer(ctx->md)[1] == len)
 				break;
 			quote_value(q, sizeof(q), v, len);
-			if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT)
+			if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
+			    rc == PCRE2_ERROR_JIT_STACKLIMIT || rc == PCRE2_ERROR_HEAPLIMIT)
 				ADD("field.pattern_limit",
 				    "%s %s could not be checked: the pattern exceeded its match limit",
 				    label(f), q);
@@ -346,10 +347,10 @@ mdg_validate_value(const struct mdg_field *f, const char *v, size_t len, const s
 			break;
 		}
 		if (f->has_min && (double)iv < f->min)
-			ADD("field.min", "%s %lld is below the minimum of %g", label(f), (long long)iv,
+			ADD("field.min", "%s %lld is below the minimum of %.15g", label(f), (long long)iv,
 			    f->min);
 		if (f->has_max && (double)iv > f->max)
-			ADD("field.max", "%s %lld is above the maximum of %g", label(f), (long long)iv,
+			ADD("field.max", "%s %lld is above the maximum of %.15g", label(f), (long long)iv,
 			    f->max);
 		break;
 	case MDG_FT_DECIMAL:
@@ -363,11 +364,11 @@ mdg_validate_value(const struct mdg_field *f, const char *v, size_t len, const s
 		}
 		if (f->has_min && dv < f->min) {
 			quote_value(q, sizeof(q), v, len);
-			ADD("field.min", "%s %s is below the minimum of %g", label(f), q, f->min);
+			ADD("field.min", "%s %s is below the minimum of %.15g", label(f), q, f->min);
 		}
 		if (f->has_max && dv > f->max) {
 			quote_value(q, sizeof(q), v, len);
-			ADD("field.max", "%s %s is above the maximum of %g", label(f), q, f->max);
+			ADD("field.max", "%s %s is above the maximum of %.15g", label(f), q, f->max);
 		}
 		break;
 	case MDG_FT_BOOLEAN:
@@ -389,7 +390,7 @@ mdg_validate_value(const struct mdg_field *f, const char *v, size_t len, const s
 		break;
 	case MDG_FT_ENUM:
 		for (i = 0; i < f->nvalues; i++) {
-			if (memcmp(f->values[i], v, len) == 0 && f->values[i][len] == '\0') {
+			if (strlen(f->values[i]) == len && memcmp(f->values[i], v, len) == 0) {
 				if (canonical)
 					*canonical = f->values[i];
 				return n;

@@ -165,6 +165,22 @@ build(struct builder *b, yaml_parser_t *p)
 						   ev.data.scalar.length);
 			n->len = ev.data.scalar.length;
 			n->plain = ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+			switch (ev.data.scalar.style) {
+			case YAML_SINGLE_QUOTED_SCALAR_STYLE:
+				n->style = YNODE_SINGLE;
+				break;
+			case YAML_DOUBLE_QUOTED_SCALAR_STYLE:
+				n->style = YNODE_DOUBLE;
+				break;
+			case YAML_LITERAL_SCALAR_STYLE:
+			case YAML_FOLDED_SCALAR_STYLE:
+				n->style = YNODE_BLOCK;
+				break;
+			case YAML_ANY_SCALAR_STYLE:
+			case YAML_PLAIN_SCALAR_STYLE:
+				n->style = YNODE_PLAIN;
+				break;
+			}
 			remember_anchor(b, (const char *)ev.data.scalar.anchor, n);
 			push_item(b, n);
 			break;

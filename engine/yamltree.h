@@ -30,6 +30,7 @@ struct ynode {
 	long line;        /* 1-based */
 	long col;         /* 1-based */
 	bool plain;       /* a plain (unquoted) scalar */
+	enum ynode_style { YNODE_PLAIN, YNODE_SINGLE, YNODE_DOUBLE, YNODE_BLOCK } style;
 	const char *str;  /* scalar value, NUL-terminated */
 	size_t len;       /* scalar length */
 	size_t n;         /* items of a sequence, or pairs of a mapping */
