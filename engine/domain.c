@@ -295,7 +295,8 @@ parse_ftype(const char *s, enum mdg_ftype *out)
 /* ---------------------------------------------------------------- fields */
 
 static const char *const field_keys[] = {
-	"type", "label", "description", "required", "aliases", "min", "max", "min_length",
+	"type", "label", "description", "required", "aliases", "min", "min_exclusive", "max",
+	"min_length",
 	"max_length", "pattern", "pattern_hint", "values", "domain", "odoo", NULL,
 };
 
@@ -431,6 +432,11 @@ load_field(struct loader *l, struct mdg_domain *dom, struct mdg_field *f, const 
 			       f->name, mdg_ftype_name(f->type));
 		else
 			f->has_max = want_number(l, n, "max", &f->max);
+	}
+	if ((n = ynode_get(def, "min_exclusive")) != NULL) {
+		if (want_bool(l, n, "min_exclusive", &f->min_exclusive) && !f->has_min &&
+		    ynode_get(def, "min") == NULL)
+			err_at(l, n, "def.value", "min_exclusive needs a min in field '%s'", f->name);
 	}
 	if (f->has_min && f->has_max && f->min > f->max)
 		err_at(l, ynode_get(def, "max"), "def.value", "max (%g) is below min (%g) in field '%s'",

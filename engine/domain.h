@@ -49,6 +49,7 @@ struct mdg_field {
 	bool required;
 	bool has_min, has_max;
 	double min, max;      /* numeric bounds (integer and decimal) */
+	bool min_exclusive;   /* the value must be above min, not equal to it */
 	long min_length;      /* in characters, -1: none */
 	long max_length;      /* in characters, -1: none */
 	char *pattern;        /* PCRE2 source, NULL: none */

@@ -346,7 +346,10 @@ mdg_validate_value(const struct mdg_field *f, const char *v, size_t len, const s
 			ADD("field.integer", "%s %s is not a whole number", label(f), q);
 			break;
 		}
-		if (f->has_min && (double)iv < f->min)
+		if (f->has_min && f->min_exclusive && (double)iv <= f->min)
+			ADD("field.min", "%s %lld must be greater than %.15g", label(f), (long long)iv,
+			    f->min);
+		else if (f->has_min && (double)iv < f->min)
 			ADD("field.min", "%s %lld is below the minimum of %.15g", label(f), (long long)iv,
 			    f->min);
 		if (f->has_max && (double)iv > f->max)
@@ -362,7 +365,10 @@ mdg_validate_value(const struct mdg_field *f, const char *v, size_t len, const s
 			    label(f), q, ctx->decimal);
 			break;
 		}
-		if (f->has_min && dv < f->min) {
+		if (f->has_min && f->min_exclusive && dv <= f->min) {
+			quote_value(q, sizeof(q), v, len);
+			ADD("field.min", "%s %s must be greater than %.15g", label(f), q, f->min);
+		} else if (f->has_min && dv < f->min) {
 			quote_value(q, sizeof(q), v, len);
 			ADD("field.min", "%s %s is below the minimum of %.15g", label(f), q, f->min);
 		}
