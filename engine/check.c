@@ -20,6 +20,7 @@ struct deferred_ref {
 	size_t file_index;
 	size_t record;      /* 1-based record number in its file */
 	long line;
+	long record_line;
 	int field;
 	char *value;
 	char *key;
@@ -51,6 +52,7 @@ struct run {
 	struct mdg_buf key;
 	struct mdg_buf keyshow;
 	unsigned char **states;  /* per file: one byte per record, 1 = rejected */
+	long record_line;        /* start line of the record being checked, 0: none */
 	size_t *nstates;
 };
 
@@ -77,6 +79,7 @@ finding(struct run *r, size_t file_index, size_t record, long line, long col, co
 	struct mdg_diag t;
 
 	memset(&t, 0, sizeof(t));
+	t.record_line = r->record_line;
 	t.severity = sev;
 	t.code = code;
 	t.line = line;
@@ -233,6 +236,7 @@ resolve_deferred(struct run *r, struct domain_state *st)
 		const struct mdg_field *f = &st->dom->fields[dr->field];
 		long found;
 
+		r->record_line = dr->record_line;
 		if (mdg_strset_get(&st->keys, dr->value, strlen(dr->value), &found)) {
 			if (found < 0) {
 				snprintf(msg, sizeof(msg),
@@ -255,6 +259,7 @@ resolve_deferred(struct run *r, struct domain_state *st)
 		free(dr->value);
 		free(dr->key);
 	}
+	r->record_line = 0;
 	free(st->deferred);
 	st->deferred = NULL;
 	st->ndeferred = 0;
@@ -312,6 +317,7 @@ check_record(struct run *r, const struct file_job *job, const struct column *col
 	long prev;
 	uint64_t key_hash = 0;
 
+	r->record_line = rec->line;
 	build_key(r, dom, cols, colof, rec, &key_complete);
 	keyshow = r->keyshow.len ? r->keyshow.data : NULL;
 	if (key_complete) {
@@ -374,6 +380,7 @@ check_record(struct run *r, const struct file_job *job, const struct column *col
 				dr->file_index = job->index;
 				dr->record = record;
 				dr->line = line;
+				dr->record_line = rec->line;
 				dr->field = f->index;
 				dr->value = xstrndup(v, len);
 				dr->key = keyshow ? xstrdup(keyshow) : NULL;
@@ -394,6 +401,7 @@ check_record(struct run *r, const struct file_job *job, const struct column *col
 		}
 	}
 	set_state(r, job->index, record, rejected ? 1 : 0);
+	r->record_line = 0;
 }
 
 /* ------------------------------------------------------------------ files */

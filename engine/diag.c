@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <utf8proc.h>
 
 #include "diag.h"
 
@@ -133,6 +134,31 @@ size_t
 mdg_diags_errors(const struct mdg_diags *d)
 {
 	return d->counts[MDG_SEV_ERROR];
+}
+
+void
+mdg_fput_clean(const char *s, FILE *out)
+{
+	utf8proc_int32_t cp;
+	utf8proc_ssize_t n, len = (utf8proc_ssize_t)strlen(s), i = 0, start = 0;
+
+	while (i < len) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x20 && c < 0x7F) {
+			i++;
+			continue;
+		}
+		n = c < 0x80 ? 1 : utf8proc_iterate((const utf8proc_uint8_t *)s + i, len - i, &cp);
+		if (c >= 0x80 && n > 0 && cp >= 0xA0) {
+			i += n;
+			continue;
+		}
+		fwrite(s + start, 1, (size_t)(i - start), out);
+		fputs(c >= 0x80 && n <= 0 ? "\xEF\xBF\xBD" : "?", out);
+		i += n > 0 ? n : 1;
+		start = i;
+	}
+	fwrite(s + start, 1, (size_t)(i - start), out);
 }
 
 bool

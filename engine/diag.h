@@ -32,6 +32,7 @@ struct mdg_diag {
 	long col;           /* 1-based, 0 when unknown */
 	long span;          /* width of the caret underline, 0 = 1 */
 	long record;        /* 1-based record number in its file, 0 = none */
+	long record_line;   /* physical line where the record starts, 0 = none */
 	char *record_key;   /* business key of the record, may be NULL */
 	char *field;        /* field (or column) name, may be NULL */
 	char *message;
@@ -71,6 +72,12 @@ size_t mdg_diags_errors(const struct mdg_diags *d);
 void mdg_diag_render(FILE *out, const struct mdg_diag *dg, bool color);
 /* Render every diag in order; returns the number of errors. */
 size_t mdg_diags_render_all(FILE *out, const struct mdg_diags *d, bool color);
+/*
+ * Write text that should be UTF-8 but may come from a damaged file: invalid
+ * sequences become U+FFFD and control characters '?', so that a report never
+ * sends raw garbage or escape sequences to a terminal.
+ */
+void mdg_fput_clean(const char *s, FILE *out);
 /* Should output to this stream be coloured (a terminal, NO_COLOR unset)? */
 bool mdg_want_color(FILE *out);
 

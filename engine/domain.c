@@ -15,6 +15,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "domain.h"
 #include "yamltree.h"
@@ -950,7 +951,12 @@ mdg_domain_for_file(const struct mdg_domains *ds, const char *path)
 			p++;
 		}
 		for (i = 0; i < ds->n && found == NULL; i++) {
+			size_t nl = strlen(ds->v[i]->name);
 			if (mdg_strcasecmp_ascii(ds->v[i]->name, p) == 0)
+				found = ds->v[i];
+			/* The plain plural: "things" for domain "thing". */
+			if (strlen(p) == nl + 1 && (p[nl] == 's' || p[nl] == 'S') &&
+			    strncasecmp(ds->v[i]->name, p, nl) == 0)
 				found = ds->v[i];
 			for (j = 0; j < ds->v[i]->nfile_names && found == NULL; j++)
 				if (mdg_strcasecmp_ascii(ds->v[i]->file_names[j], p) == 0)

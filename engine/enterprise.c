@@ -432,7 +432,15 @@ mdg_enterprise_load(struct mdg_enterprise **out, const char *path, struct mdg_di
 
 	for (i = 0; i < e->nsites; i++) {
 		struct mdg_site *s = &e->sites[i];
+		size_t j;
+		bool dup = false;
 		if (s->code == NULL)
+			continue;
+		/* A site defined twice is an error already; read its file once. */
+		for (j = 0; j < i; j++)
+			if (e->sites[j].code != NULL && strcmp(e->sites[j].code, s->code) == 0)
+				dup = true;
+		if (dup)
 			continue;
 		if (s->extension == NULL && e->sites_dir != NULL) {
 			char *name = xasprintf("%s.yaml", s->code);

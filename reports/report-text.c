@@ -1,11 +1,14 @@
 /*
  * report-text.c - the report for people: per file a summary line, then the
- * findings grouped by record, each record introduced by file:line so that
- * editors and terminals can jump to it; totals at the end.  Colour only on
- * a terminal, and never when NO_COLOR is set (the caller decides).
+ * findings grouped by record, each record introduced by file:line (the line
+ * where it starts) so that editors and terminals can jump to it; totals at
+ * the end.  Colour only on a terminal, and never when NO_COLOR is set (the
+ * caller decides).  Text quoted from the input is cleaned of invalid UTF-8
+ * and control characters before it reaches the terminal.
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "report.h"
@@ -24,15 +27,24 @@ sev_color(enum mdg_severity s)
 	return s == MDG_SEV_ERROR ? RED : s == MDG_SEV_WARNING ? MAGENTA : CYAN;
 }
 
+static const char *
+plural(size_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
 static void
 write_finding(FILE *out, const struct mdg_diag *dg, const struct mdg_report_opts *o,
 	      const char *indent)
 {
 	fprintf(out, "%s%s%s%s: ", indent, C(o, sev_color(dg->severity)),
 		mdg_severity_name(dg->severity), C(o, RESET));
-	if (dg->field != NULL)
-		fprintf(out, "%s: ", dg->field);
-	fprintf(out, "%s [%s]\n", dg->message, dg->code);
+	if (dg->field != NULL) {
+		mdg_fput_clean(dg->field, out);
+		fputs(": ", out);
+	}
+	mdg_fput_clean(dg->message, out);
+	fprintf(out, " [%s]\n", dg->code);
 }
 
 int
@@ -45,37 +57,55 @@ mdg_report_write_text(FILE *out, const struct mdg_report *rep, const struct mdg_
 		const struct mdg_file_result *fr = &rep->files[fi];
 		long cur_record = -1;
 
-		fprintf(out, "%s%s%s: %s", C(o, BOLD), fr->path, C(o, RESET),
-			fr->domain ? fr->domain : "?");
+		fputs(C(o, BOLD), out);
+		mdg_fput_clean(fr->path, out);
+		fprintf(out, "%s: %s", C(o, RESET), fr->domain ? fr->domain : "?");
 		if (fr->site)
 			fprintf(out, ", site %s", fr->site);
-		fprintf(out, " (%s, %s): %zu records, %s%zu accepted%s, %s%zu rejected%s\n",
+		fprintf(out, " (%s, %s): %zu %s, %s%zu accepted%s, %s%zu rejected%s\n",
 			fr->encoding ? fr->encoding : "utf-8", mdg_delimiter_name(fr->delimiter),
-			fr->records, C(o, GREEN), fr->accepted, C(o, RESET),
-			fr->rejected ? C(o, RED) : "", fr->rejected, fr->rejected ? C(o, RESET) : "");
+			fr->records, plural(fr->records, "record", "records"), C(o, GREEN),
+			fr->accepted, C(o, RESET), fr->rejected ? C(o, RED) : "", fr->rejected,
+			fr->rejected ? C(o, RESET) : "");
 		for (; k < d->n && d->v[k].file_index == fi; k++) {
 			const struct mdg_diag *dg = &d->v[k];
 			if (dg->record == 0) {
-				fprintf(out, "  %s:%ld: ", fr->path, dg->line);
+				fputs("  ", out);
+				mdg_fput_clean(fr->path, out);
+				fprintf(out, ":%ld: ", dg->line);
 				write_finding(out, dg, o, "");
 				continue;
 			}
 			if (dg->record != cur_record) {
 				cur_record = dg->record;
-				fprintf(out, "  %s%s:%ld%s: record %ld", C(o, BOLD), fr->path, dg->line,
-					C(o, RESET), dg->record);
-				if (dg->record_key != NULL && dg->record_key[0] != '\0')
-					fprintf(out, " (%s)", dg->record_key);
+				fprintf(out, "  %s", C(o, BOLD));
+				mdg_fput_clean(fr->path, out);
+				fprintf(out, ":%ld%s: record %ld",
+					dg->record_line ? dg->record_line : dg->line, C(o, RESET),
+					dg->record);
+				if (dg->record_key != NULL && dg->record_key[0] != '\0') {
+					fputs(" (", out);
+					mdg_fput_clean(dg->record_key, out);
+					fputc(')', out);
+				}
 				fputc('\n', out);
 			}
-			write_finding(out, dg, o, "    ");
+			if (dg->record_line != 0 && dg->line != dg->record_line) {
+				char indent[40];
+				snprintf(indent, sizeof(indent), "    line %ld: ", dg->line);
+				write_finding(out, dg, o, indent);
+			} else {
+				write_finding(out, dg, o, "    ");
+			}
 		}
 	}
 	if (d->dropped)
 		fprintf(out, "(%zu further findings not shown; see --max-findings)\n", d->dropped);
-	fprintf(out, "%s%zu file%s, %zu records: %zu accepted, %zu rejected; %zu error%s, %zu warning%s%s\n",
-		C(o, BOLD), rep->nfiles, rep->nfiles == 1 ? "" : "s", rep->records, rep->accepted,
-		rep->rejected, d->counts[MDG_SEV_ERROR], d->counts[MDG_SEV_ERROR] == 1 ? "" : "s",
-		d->counts[MDG_SEV_WARNING], d->counts[MDG_SEV_WARNING] == 1 ? "" : "s", C(o, RESET));
+	fprintf(out, "%s%zu %s, %zu %s: %zu accepted, %zu rejected; %zu %s, %zu %s%s\n", C(o, BOLD),
+		rep->nfiles, plural(rep->nfiles, "file", "files"), rep->records,
+		plural(rep->records, "record", "records"), rep->accepted, rep->rejected,
+		d->counts[MDG_SEV_ERROR], plural(d->counts[MDG_SEV_ERROR], "error", "errors"),
+		d->counts[MDG_SEV_WARNING], plural(d->counts[MDG_SEV_WARNING], "warning", "warnings"),
+		C(o, RESET));
 	return ferror(out) ? MDG_EIO : MDG_OK;
 }
