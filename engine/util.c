@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "util.h"
 
@@ -400,6 +401,32 @@ strset_slot(const struct mdg_strset *s, uint64_t h, const char *key, size_t len)
 	return i;
 }
 
+/*
+ * The slot array of a big set is probed at random, one TLB miss per probe
+ * with 4 KiB pages; past 2 MiB it is aligned for, and advised to use,
+ * transparent huge pages where the kernel has them.
+ */
+static struct mdg_strset_slot *
+slots_alloc(size_t cap)
+{
+	size_t bytes;
+	void *p = NULL;
+
+	if (!mdg_size_mul(cap, sizeof(struct mdg_strset_slot), &bytes))
+		oom(SIZE_MAX);
+#if defined(MADV_HUGEPAGE)
+	if (bytes >= ((size_t)2 << 20)) {
+		if (posix_memalign(&p, (size_t)2 << 20, bytes) != 0)
+			oom(bytes);
+		(void)madvise(p, bytes, MADV_HUGEPAGE);
+		memset(p, 0, bytes);
+		return p;
+	}
+#endif
+	p = xcalloc(cap, sizeof(struct mdg_strset_slot));
+	return p;
+}
+
 static void
 strset_grow(struct mdg_strset *s)
 {
@@ -407,7 +434,7 @@ strset_grow(struct mdg_strset *s)
 	size_t oldcap = s->cap, i, j, mask;
 
 	s->cap = oldcap ? oldcap * 2 : 64;
-	s->slots = xcalloc(s->cap, sizeof(*s->slots));
+	s->slots = slots_alloc(s->cap);
 	mask = s->cap - 1;
 	for (i = 0; i < oldcap; i++) {
 		if (old[i].key == NULL)
