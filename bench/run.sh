@@ -24,8 +24,8 @@ best() {
 		t0=$(now)
 		"$@" >/dev/null 2>&1 || true
 		t1=$(now)
-		t=$(echo "$t1 - $t0" | bc -l)
-		if [ -z "$b" ] || [ "$(echo "$t < $b" | bc -l)" = 1 ]; then b=$t; fi
+		t=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f", b - a }')
+		if [ -z "$b" ] || awk -v t="$t" -v b="$b" 'BEGIN { exit !(t < b) }'; then b=$t; fi
 	done
 	echo "$b"
 }
@@ -33,12 +33,11 @@ best() {
 twc=$(best wc wc -l "$data")
 tcheck=$(best check "$MDGATE" check --config "$SRC/examples/acme/mdgate.yaml" \
 	--domain item --format json --max-findings 0 -o /dev/null "$data")
-rps=$(echo "$ROWS / $tcheck" | bc -l)
-mbps=$(echo "$bytes / $tcheck / 1000000" | bc -l)
-ratio=$(echo "$tcheck / $twc" | bc -l)
-printf 'wc -l:         %8.3f s\n' "$twc"
-printf 'mdgate check:  %8.3f s  %12.0f rows/s  %7.1f MB/s  %5.1f x wc -l\n' \
-	"$tcheck" "$rps" "$mbps" "$ratio"
+awk -v wc="$twc" -v t="$tcheck" -v rows="$ROWS" -v bytes="$bytes" 'BEGIN {
+	printf "wc -l:         %8.3f s\n", wc
+	printf "mdgate check:  %8.3f s  %12.0f rows/s  %7.1f MB/s  %5.1f x wc -l\n",
+		t, rows / t, bytes / t / 1e6, t / wc
+}'
 if command -v /usr/bin/time >/dev/null 2>&1; then
 	/usr/bin/time -f 'peak memory: %M KiB' "$MDGATE" check --config "$SRC/examples/acme/mdgate.yaml" \
 		--domain item --format json --max-findings 0 -o /dev/null "$data" 2>&1 >/dev/null | tail -1
