@@ -88,7 +88,11 @@ struct csv_reader {
 	unsigned char tu[256]; /* bytes that stop the scan outside quotes */
 	unsigned char tq[256]; /* ... and inside quotes */
 
-	/* Position; every size_t below is an offset into buf. */
+	/*
+	 * Position.  pos, col_pos, rs, fs, fo, run, la, la_start and the
+	 * foff[] of fields still in buf are offsets into buf, which
+	 * shift() moves.
+	 */
 	size_t pos;
 	long line;
 	size_t col_pos;        /* column cache: col_val characters precede col_pos */
@@ -129,7 +133,6 @@ struct csv_reader {
 	bool fdrop;            /* further content is dropped */
 	bool f_nul;
 	bool f_utf8;
-	bool qopen;
 	bool qverified;        /* the closing quote is known to exist */
 	size_t la;             /* look-ahead cursor */
 	size_t la_start;
@@ -403,7 +406,7 @@ begin_field(struct csv_reader *r)
 	r->finplace = true;
 	r->fdrop = false;
 	r->f_nul = r->f_utf8 = false;
-	r->qopen = r->qverified = false;
+	r->qverified = false;
 	if (r->fidx >= r->max_fields) {
 		if (!r->many_reported) {
 			r->many_reported = true;
@@ -466,6 +469,7 @@ spill(struct csv_reader *r)
 			tmp = xmalloc(tlen + 1);
 			memcpy(tmp, r->side.data + r->soff, tlen);
 			r->side.len = r->soff;
+			r->side.data[r->side.len] = '\0';
 		}
 	}
 	for (i = 0; i < r->nf; i++) {
@@ -521,7 +525,7 @@ src_read(struct csv_reader *r, unsigned char *dst, size_t n)
 
 	if (r->src_eof)
 		return 0;
-	if (r->mem != NULL || r->fd < 0) {
+	if (r->mem != NULL) {
 		got = r->mem_len - r->mem_pos;
 		if (got > n)
 			got = n;
@@ -992,7 +996,8 @@ scan_unquoted(struct csv_reader *r)
 
 /*
  * At a line break inside a quoted field: is there a closing quote within
- * the limits?  1: yes, 0: no (the quote is unterminated), <0: read error.
+ * the limits, followed by a delimiter or a line end?  1: yes, 0: no (the
+ * quote is unterminated), <0: read error.
  * Nothing is consumed: r->pos stays on the line break.
  */
 static int
@@ -1014,8 +1019,17 @@ lookahead(struct csv_reader *r)
 			return 0;
 		if (q != NULL) {
 			if (stop + 1 < r->len) {
-				if (b[stop + 1] != '"')
-					return 1;
+				/*
+				 * A closing quote must end the field.  When text
+				 * follows it, the quote that opened this multi-line
+				 * field was far more likely never closed (a plant's
+				 * `"Nut M8, zinc,...` line), and taking it as closed
+				 * would swallow the records in between.
+				 */
+				if (b[stop + 1] != '"') {
+					int c = (unsigned char)b[stop + 1];
+					return c == r->delim || c == '\n' || c == '\r';
+				}
 				r->la = stop + 2;
 				continue;
 			}
@@ -1089,7 +1103,6 @@ scan_quoted(struct csv_reader *r)
 	size_t p, q;
 	int rc;
 
-	r->qopen = true;
 	p = r->fo = r->run = ++r->pos;
 	for (;;) {
 		b = (const unsigned char *)r->buf;
@@ -1109,7 +1122,6 @@ scan_quoted(struct csv_reader *r)
 			}
 			emit(r, r->run, p);
 			r->run = ++p;
-			r->qopen = false;
 			return after_quote(r, p);
 		case '\n':
 			if (!r->qverified) {
@@ -1120,7 +1132,6 @@ scan_quoted(struct csv_reader *r)
 				p = r->pos;
 				if (rc == 0) {
 					emit(r, r->run, p);
-					r->qopen = false;
 					quote_problem(r);
 					r->pos = p + 1;
 					return END_UNTERM;
@@ -1146,7 +1157,6 @@ scan_quoted(struct csv_reader *r)
 			if (p >= r->len) {
 				if (r->eof) {
 					emit(r, r->run, p);
-					r->qopen = false;
 					quote_problem(r);
 					r->pos = p;
 					return END_EOF;

@@ -6,15 +6,17 @@
  */
 #include "config.h"
 
+#include <fcntl.h>
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+/* cmocka needs the headers above first. */
 #include <cmocka.h>
 #include <utf8proc.h>
 
@@ -202,19 +204,15 @@ check_problem(const struct trec *t, const char *code, long line, long col, size_
 static char *
 temp_file(const void *data, size_t len)
 {
-	char *path = xstrdup("/tmp/test_csv.XXXXXX");
-	int fd = mkstemp(path);
-	const char *p = data;
-	ssize_t n;
+	static unsigned seq;
+	const char *dir = getenv("TMPDIR");
+	char *path = xasprintf("%s/test_csv.%ld.%u", dir != NULL && dir[0] != '\0' ? dir : "/tmp",
+			       (long)getpid(), seq++);
+	FILE *f = fopen(path, "wbx");
 
-	assert_true(fd >= 0);
-	while (len > 0) {
-		n = write(fd, p, len);
-		assert_true(n > 0);
-		p += n;
-		len -= (size_t)n;
-	}
-	close(fd);
+	assert_non_null(f);
+	assert_int_equal(fwrite(data, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
 	return path;
 }
 
@@ -552,6 +550,17 @@ test_csv_unterminated_quote_resumes(void **state)
 	check_problem(&t->r[1], "csv.quote", 2, 3, 1);
 	tab_free(t);
 
+	/* A doubled quote after the line break does not close the field. */
+	t = parse("a,\"x\ny\"\"z\nw\n");
+	assert_int_equal(t->n, 3);
+	check_fields(&t->r[0], 2, "a", "x");
+	check_problem(&t->r[0], "csv.quote", 1, 3, 1);
+	check_fields(&t->r[1], 1, "y\"\"z");
+	assert_int_equal(t->r[1].line, 2);
+	assert_int_equal(t->r[1].np, 0);
+	check_fields(&t->r[2], 1, "w");
+	tab_free(t);
+
 	/* CRLF file: the CR of the opening line is not part of the field. */
 	t = parse("\"a\r\nb,c\r\n");
 	assert_int_equal(t->n, 2);
@@ -559,6 +568,37 @@ test_csv_unterminated_quote_resumes(void **state)
 	check_problem(&t->r[0], "csv.quote", 1, 1, 0);
 	check_fields(&t->r[1], 2, "b", "c");
 	assert_int_equal(t->r[1].line, 2);
+	tab_free(t);
+}
+
+/*
+ * A quote that opens a multi-line field and "closes" further down with
+ * text right after it: the opening quote was never closed, and the records
+ * in between must not be swallowed into one field.
+ */
+static void
+test_csv_unterminated_quote_closed_by_later_field(void **state)
+{
+	struct tab *t = parse("id,name,city\n"
+			      "1,\"Nut M8, zinc,Berlin\n"
+			      "2,Clara,Köln\n"
+			      "3,\"Gear \"\"A\"\"\",Essen\n");
+
+	(void)state;
+	assert_int_equal(t->n, 4);
+	check_fields(&t->r[1], 2, "1", "Nut M8, zinc,Berlin");
+	check_problem(&t->r[1], "csv.quote", 2, 3, 1);
+	check_fields(&t->r[2], 3, "2", "Clara", "Köln");
+	assert_int_equal(t->r[2].line, 3);
+	check_fields(&t->r[3], 3, "3", "Gear \"A\"", "Essen");
+	assert_int_equal(t->r[3].np, 0);
+	tab_free(t);
+
+	/* A genuine multi-line field closed before a delimiter stays one field. */
+	t = parse("id,name\n1,\"two\nlines\"\n2,x\n");
+	assert_int_equal(t->n, 3);
+	check_fields(&t->r[1], 2, "1", "two\nlines");
+	assert_int_equal(t->r[1].np, 0);
 	tab_free(t);
 }
 
@@ -920,21 +960,23 @@ test_csv_invalid_in_source_encoding(void **state)
 static void
 test_csv_invalid_utf8(void **state)
 {
-	struct tab *t = parse("id,name\n1,ok\n2,M\xE4rz,\xFC\n3,\"ä€,x\xFFy\"\n");
+	struct tab *t = parse("id,name\n1,ok\n2,M\xE4r\xF6z,\xFC\n3,\"ä€,x\xFFy\"\n");
 	const struct csv_problem *p;
 
 	(void)state;
 	assert_int_equal(t->n, 4);
 	assert_int_equal(t->r[1].np, 0);
+	/* One problem per field: the first bad byte. */
 	assert_int_equal(t->r[2].np, 2);
 	check_problem(&t->r[2], "csv.utf8", 3, 4, 1);
 	p = &t->r[2].p[0];
 	assert_string_equal(p->message,
 			    "invalid UTF-8 byte 0xE4 (is the file in windows-1252? try --encoding)");
-	assert_int_equal(t->r[2].p[1].col, 8);
+	assert_int_equal(t->r[2].p[1].line, 3);
+	assert_int_equal(t->r[2].p[1].col, 9);
 	assert_int_equal(t->r[2].p[1].field, 2);
 	/* Kept as is. */
-	assert_string_equal(t->r[2].f[1], "M\xE4rz");
+	assert_string_equal(t->r[2].f[1], "M\xE4r\xF6z");
 	/* Columns count characters: 3 , " ä € , x -> 0xFF is column 8. */
 	check_problem(&t->r[3], "csv.utf8", 4, 8, 1);
 	assert_string_equal(t->r[3].f[1], "ä€,x\xFFy");
@@ -1244,19 +1286,19 @@ test_csv_stdin(void **state)
 	struct tab *t;
 	char *path = temp_file(data, sizeof(data) - 1);
 	int saved = dup(0);
-	FILE *f = fopen(path, "rb");
+	int fd = open(path, O_RDONLY);
 
 	(void)state;
-	assert_non_null(f);
+	assert_true(fd >= 0);
 	assert_true(saved >= 0);
-	assert_int_equal(dup2(fileno(f), 0), 0);
+	assert_int_equal(dup2(fd, 0), 0);
 	mdg_diags_init(&d);
 	assert_int_equal(csv_open(&r, "-", NULL, &d), MDG_OK);
 	t = read_all(r);
 	csv_close(r);
 	assert_int_equal(dup2(saved, 0), 0);
 	close(saved);
-	fclose(f);
+	close(fd);
 	assert_int_equal(t->n, 2);
 	assert_int_equal(t->delim, '|');
 	check_fields(&t->r[1], 2, "c", "d");
@@ -1406,8 +1448,7 @@ test_csv_utf16_chunk_boundary(void **state)
 		}
 		for (i = text.len; i < before - 1; i++)
 			assert_int_equal(mdg_buf_putc(&text, 'p'), MDG_OK);
-		assert_int_equal(mdg_buf_append(&text, ",𝄞\r\n€,z\n", strlen(",𝄞\r\n€,z\n")),
-				 MDG_OK);
+		assert_int_equal(mdg_buf_printf(&text, ",𝄞\r\n€,z\n"), MDG_OK);
 		data = to_utf16(text.data, true, &len);
 		assert_true(len > 2 * CHUNK);
 		t = parse_opts(data, len, NULL);
@@ -1420,6 +1461,110 @@ test_csv_utf16_chunk_boundary(void **state)
 		free(data);
 		mdg_buf_free(&text);
 	}
+}
+
+static unsigned long long rng_state = 0x9E3779B97F4A7C15ULL;
+
+static unsigned
+rng(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (unsigned)(rng_state >> 11);
+}
+
+/*
+ * Random fields (delimiters, quotes, line breaks, lone CRs, non-ASCII,
+ * empty) written the way a correct writer would, read back over several
+ * chunk boundaries: every field, record line and end line must match.
+ */
+static void
+test_csv_roundtrip_random(void **state)
+{
+	static const char *atoms[] = { "a", "bc", ",", "\"", "\n", "\r", " ", "ä", "€", "𝄞",
+				       "xyz", ";", "" };
+	struct mdg_buf in, *want;
+	size_t nrec = 0, cap = 20000, i, j, nf, k, na;
+	size_t *wantn = xcalloc(cap, sizeof(*wantn));
+	long *wline = xcalloc(cap, sizeof(*wline)), *wend = xcalloc(cap, sizeof(*wend));
+	long line = 1;
+	struct tab *t;
+	struct mdg_buf f;
+	bool quote;
+
+	(void)state;
+	want = xcalloc(cap * 8, sizeof(*want));
+	mdg_buf_init(&in, 0);
+	mdg_buf_init(&f, 0);
+	while (in.len < 3 * CHUNK + 12345) {
+		assert_true(nrec < cap);
+		nf = 1 + rng() % 8;
+		wantn[nrec] = nf;
+		wline[nrec] = line;
+		for (j = 0; j < nf; j++) {
+			mdg_buf_reset(&f);
+			na = rng() % 5 == 0 ? 0 : rng() % 12;
+			for (k = 0; k < na; k++) {
+				const char *a = atoms[rng() % (sizeof(atoms) / sizeof(atoms[0]))];
+
+				/* CRLF inside a field would be read back as LF. */
+				if (a[0] == '\n' && f.len > 0 && f.data[f.len - 1] == '\r')
+					continue;
+				assert_int_equal(mdg_buf_append(&f, a, strlen(a)), MDG_OK);
+			}
+			mdg_buf_init(&want[nrec * 8 + j], 0);
+			assert_int_equal(mdg_buf_append(&want[nrec * 8 + j], f.data ? f.data : "",
+							f.len), MDG_OK);
+			quote = (f.len == 0 && nf == 1) || rng() % 10 == 0 ||
+				(f.len > 0 && strpbrk(f.data, ",\"\n\r") != NULL);
+			if (j > 0)
+				assert_int_equal(mdg_buf_putc(&in, ','), MDG_OK);
+			if (quote)
+				assert_int_equal(mdg_buf_putc(&in, '"'), MDG_OK);
+			for (k = 0; k < f.len; k++) {
+				if (f.data[k] == '"')
+					assert_int_equal(mdg_buf_putc(&in, '"'), MDG_OK);
+				if (f.data[k] == '\n')
+					line++;
+				assert_int_equal(mdg_buf_putc(&in, f.data[k]), MDG_OK);
+			}
+			if (quote)
+				assert_int_equal(mdg_buf_putc(&in, '"'), MDG_OK);
+		}
+		wend[nrec++] = line;
+		if (rng() % 2)
+			assert_int_equal(mdg_buf_putc(&in, '\r'), MDG_OK);
+		assert_int_equal(mdg_buf_putc(&in, '\n'), MDG_OK);
+		line++;
+		/* Now and then an empty line, which is skipped. */
+		if (rng() % 20 == 0) {
+			assert_int_equal(mdg_buf_putc(&in, '\n'), MDG_OK);
+			line++;
+		}
+	}
+	t = parse_delim(in.data, ',');
+	assert_int_equal(t->n, nrec);
+	for (i = 0; i < nrec; i++) {
+		assert_int_equal(t->r[i].nf, wantn[i]);
+		assert_int_equal(t->r[i].line, wline[i]);
+		assert_int_equal(t->r[i].end_line, wend[i]);
+		assert_int_equal(t->r[i].np, 0);
+		for (j = 0; j < wantn[i]; j++) {
+			assert_int_equal(t->r[i].len[j], want[i * 8 + j].len);
+			if (want[i * 8 + j].len > 0)
+				assert_memory_equal(t->r[i].f[j], want[i * 8 + j].data,
+						    want[i * 8 + j].len);
+			mdg_buf_free(&want[i * 8 + j]);
+		}
+	}
+	tab_free(t);
+	mdg_buf_free(&in);
+	mdg_buf_free(&f);
+	free(want);
+	free(wantn);
+	free(wline);
+	free(wend);
 }
 
 int
@@ -1441,6 +1586,7 @@ main(void)
 		cmocka_unit_test(test_csv_stray_quote),
 		cmocka_unit_test(test_csv_unterminated_quote_resumes),
 		cmocka_unit_test(test_csv_unterminated_quote_capped),
+		cmocka_unit_test(test_csv_unterminated_quote_closed_by_later_field),
 		cmocka_unit_test(test_csv_empty_input),
 		cmocka_unit_test(test_csv_header_only),
 		cmocka_unit_test(test_csv_empty_lines_skipped),
@@ -1469,6 +1615,7 @@ main(void)
 		cmocka_unit_test(test_csv_chunk_boundary),
 		cmocka_unit_test(test_csv_record_spans_chunks),
 		cmocka_unit_test(test_csv_utf16_chunk_boundary),
+		cmocka_unit_test(test_csv_roundtrip_random),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
