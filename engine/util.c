@@ -394,11 +394,12 @@ static size_t
 strset_slot(const struct mdg_strset *s, uint64_t h, const char *key, size_t len)
 {
 	size_t mask = s->cap - 1;
-	size_t i = (size_t)h & mask;
+	uint32_t h32 = (uint32_t)(h >> 32);
+	size_t i = (size_t)h32 & mask;
 
-	while (s->slots[i].key != NULL) {
-		if (s->slots[i].hash == h && s->slots[i].len == len &&
-		    memcmp(s->slots[i].key, key, len) == 0)
+	while (s->slots[i].e != NULL) {
+		if (s->slots[i].hash == h32 && s->slots[i].len == len &&
+		    memcmp(s->slots[i].e->key, key, len) == 0)
 			return i;
 		i = (i + 1) & mask;
 	}
@@ -441,10 +442,11 @@ strset_grow(struct mdg_strset *s)
 	s->slots = slots_alloc(s->cap);
 	mask = s->cap - 1;
 	for (i = 0; i < oldcap; i++) {
-		if (old[i].key == NULL)
+		if (old[i].e == NULL)
 			continue;
+		/* The index comes from the half of the hash the slot keeps. */
 		j = (size_t)old[i].hash & mask;
-		while (s->slots[j].key != NULL)
+		while (s->slots[j].e != NULL)
 			j = (j + 1) & mask;
 		s->slots[j] = old[i];
 	}
@@ -455,7 +457,7 @@ void
 mdg_strset_prefetch(const struct mdg_strset *s, uint64_t hash)
 {
 	if (s->cap != 0)
-		__builtin_prefetch(&s->slots[(size_t)hash & (s->cap - 1)]);
+		__builtin_prefetch(&s->slots[(size_t)(uint32_t)(hash >> 32) & (s->cap - 1)]);
 }
 
 bool
@@ -468,20 +470,26 @@ bool
 mdg_strset_add_hashed(struct mdg_strset *s, uint64_t h, const char *key, size_t len, long value,
 		      long *old_value)
 {
+	struct mdg_strset_entry *e;
 	size_t i;
 
+	if (len > UINT32_MAX)
+		return false;
 	if ((s->n + 1) * 4 > s->cap * 3)
 		strset_grow(s);
 	i = strset_slot(s, h, key, len);
-	if (s->slots[i].key != NULL) {
+	if (s->slots[i].e != NULL) {
 		if (old_value)
-			*old_value = s->slots[i].value;
+			*old_value = s->slots[i].e->value;
 		return false;
 	}
-	s->slots[i].hash = h;
-	s->slots[i].key = mdg_arena_strndup(&s->arena, key, len);
-	s->slots[i].len = len;
-	s->slots[i].value = value;
+	e = mdg_arena_alloc(&s->arena, sizeof(*e) + len + 1);
+	e->value = value;
+	memcpy(e->key, key, len);
+	e->key[len] = '\0';
+	s->slots[i].hash = (uint32_t)(h >> 32);
+	s->slots[i].len = (uint32_t)len;
+	s->slots[i].e = e;
 	s->n++;
 	return true;
 }
@@ -493,10 +501,12 @@ mdg_strset_get(const struct mdg_strset *s, const char *key, size_t len, long *va
 
 	if (s->n == 0)
 		return false;
+	if (len > UINT32_MAX)
+		return false;
 	i = strset_slot(s, mdg_hash(key, len), key, len);
-	if (s->slots[i].key == NULL)
+	if (s->slots[i].e == NULL)
 		return false;
 	if (value)
-		*value = s->slots[i].value;
+		*value = s->slots[i].e->value;
 	return true;
 }

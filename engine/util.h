@@ -90,17 +90,22 @@ char *mdg_arena_strndup(struct mdg_arena *a, const char *s, size_t n);
 void mdg_arena_free(struct mdg_arena *a);
 
 /*
- * A hash set of strings (open addressing, linear probing).  Each slot keeps
- * the full 64-bit hash next to the key, so a probe costs one cache line
- * and keys are only compared when the hashes agree.  Keys are copied into
- * the set's arena; each key carries a user integer (for example the line
- * where it was first seen).
+ * A hash set of strings (open addressing, linear probing).  A slot is 16
+ * bytes: 32 bits of the hash, the key's length and a pointer to the entry
+ * (value and key bytes, in the set's arena), so a probe costs one cache
+ * line and keys are compared only when hash and length agree.  Each key
+ * carries a user integer (for example the line where it was first seen).
+ * The index comes from 32 bits of the hash: up to 2^32 slots.
  */
-struct mdg_strset_slot {
-	uint64_t hash;
-	const char *key;   /* NULL: empty slot */
-	size_t len;
+struct mdg_strset_entry {
 	long value;
+	char key[];
+};
+
+struct mdg_strset_slot {
+	uint32_t hash;   /* the upper half of the 64-bit hash; the index comes from it */
+	uint32_t len;
+	struct mdg_strset_entry *e;  /* NULL: empty slot */
 };
 
 struct mdg_strset {
@@ -113,7 +118,8 @@ struct mdg_strset {
 void mdg_strset_init(struct mdg_strset *s);
 void mdg_strset_free(struct mdg_strset *s);
 /* Insert; returns true when inserted, false when already present (then
- * *old_value, when non-NULL, receives the stored value). */
+ * *old_value, when non-NULL, receives the stored value).  Keys longer than
+ * 4 GiB are not supported (they are refused: false, value untouched). */
 bool mdg_strset_add(struct mdg_strset *s, const char *key, size_t len, long value,
 		    long *old_value);
 bool mdg_strset_get(const struct mdg_strset *s, const char *key, size_t len, long *value);
