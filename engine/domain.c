@@ -36,21 +36,11 @@ err_at(struct loader *l, const struct ynode *n, const char *code, const char *fm
 static void
 err_at(struct loader *l, const struct ynode *n, const char *code, const char *fmt, ...)
 {
-	struct mdg_diag t;
 	va_list ap;
 
-	memset(&t, 0, sizeof(t));
-	t.severity = MDG_SEV_ERROR;
-	t.code = code;
-	t.file = (char *)l->file;
-	t.line = n ? n->line : 0;
-	t.col = n ? n->col : 0;
-	t.span = (n && n->kind == YNODE_SCALAR && n->len > 0 && n->len < 80) ? (long)n->len : 1;
 	va_start(ap, fmt);
-	t.message = xvasprintf(fmt, ap);
+	ytree_verror(l->d, l->file, n, code, fmt, ap);
 	va_end(ap);
-	mdg_diag_add(l->d, &t);
-	free(t.message);
 	l->errors++;
 }
 
@@ -202,49 +192,13 @@ free_strings(char **v, size_t n)
 	free(v);
 }
 
-static void
-free_pairs(struct mdg_pair *v, size_t n)
-{
-	size_t i;
 
-	for (i = 0; i < n; i++) {
-		free(v[i].from);
-		free(v[i].to);
-	}
-	free(v);
-}
-
-/* Report every key of a mapping that is not in the allowed list. */
 static void
 check_keys(struct loader *l, const struct ynode *map, const char *const *allowed,
 	   const char *where)
 {
-	size_t i, j;
-
-	if (map == NULL || map->kind != YNODE_MAP)
-		return;
-	for (i = 0; i < map->n; i++) {
-		const struct ynode *k = ynode_key_at(map, i);
-		bool ok = false;
-		if (k->kind != YNODE_SCALAR) {
-			err_at(l, k, "def.type", "keys of %s must be strings", where);
-			continue;
-		}
-		for (j = 0; allowed[j]; j++)
-			if (strcmp(k->str, allowed[j]) == 0)
-				ok = true;
-		for (j = 0; j < i && ok; j++) {
-			const struct ynode *prev = ynode_key_at(map, j);
-			if (prev->kind == YNODE_SCALAR && strcmp(prev->str, k->str) == 0) {
-				err_at(l, k, "def.duplicate", "'%s' is given twice in %s (first at line %ld)",
-				       k->str, where, prev->line);
-				ok = true;
-				break;
-			}
-		}
-		if (!ok)
-			err_at(l, k, "def.unknown_key", "unknown key '%s' in %s", k->str, where);
-	}
+	l->errors += ytree_check_keys(l->d, l->file, map, allowed, where, "def.unknown_key",
+				      "def.duplicate");
 }
 
 /* ----------------------------------------------------------------- types */
@@ -528,7 +482,7 @@ domain_free(struct mdg_domain *dom)
 		free(f->ref);
 		free_strings(f->aliases, f->naliases);
 		free(f->odoo_field);
-		free_pairs(f->odoo_map, f->nodoo_map);
+		mdg_pairs_free(f->odoo_map, f->nodoo_map);
 	}
 	free(dom->fields);
 	free(dom->key);
@@ -540,7 +494,7 @@ domain_free(struct mdg_domain *dom)
 	free(dom->parent);
 	free(dom->odoo_model);
 	free(dom->odoo_xmlid);
-	free_pairs(dom->existing, dom->nexisting);
+	mdg_pairs_free(dom->existing, dom->nexisting);
 	mdg_strset_free(&dom->existing_set);
 	free(dom);
 }
@@ -881,6 +835,18 @@ mdg_domains_link(struct mdg_domains *ds, struct mdg_diags *d)
 			pcre2_jit_stack_assign(ds->mctx, NULL, ds->jit_stack);
 	}
 	return d->counts[MDG_SEV_ERROR] - before;
+}
+
+void
+mdg_pairs_free(struct mdg_pair *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].from);
+		free(v[i].to);
+	}
+	free(v);
 }
 
 struct mdg_domain *

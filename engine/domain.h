@@ -115,6 +115,7 @@ struct mdg_field *mdg_field_find(const struct mdg_domain *dom, const char *name)
 /* A column name matched to a field: name or alias, case-insensitive. */
 struct mdg_field *mdg_field_for_column(const struct mdg_domain *dom, const char *column);
 const char *mdg_ftype_name(enum mdg_ftype t);
+void mdg_pairs_free(struct mdg_pair *v, size_t n);
 /* Does the existing-records list name this key? */
 bool mdg_domain_has_existing(const struct mdg_domain *dom, const char *key, size_t len);
 

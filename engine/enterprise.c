@@ -30,21 +30,11 @@ eerr(struct eload *l, const struct ynode *n, const char *code, const char *fmt, 
 static void
 eerr(struct eload *l, const struct ynode *n, const char *code, const char *fmt, ...)
 {
-	struct mdg_diag t;
 	va_list ap;
 
-	memset(&t, 0, sizeof(t));
-	t.severity = MDG_SEV_ERROR;
-	t.code = code;
-	t.file = (char *)l->file;
-	t.line = n ? n->line : 0;
-	t.col = n ? n->col : 0;
-	t.span = (n && n->kind == YNODE_SCALAR && n->len > 0 && n->len < 80) ? (long)n->len : 1;
 	va_start(ap, fmt);
-	t.message = xvasprintf(fmt, ap);
+	ytree_verror(l->d, l->file, n, code, fmt, ap);
 	va_end(ap);
-	mdg_diag_add(l->d, &t);
-	free(t.message);
 	l->errors++;
 }
 
@@ -66,20 +56,8 @@ static void
 check_keys(struct eload *l, const struct ynode *map, const char *const *allowed,
 	   const char *where)
 {
-	size_t i, j;
-
-	if (map == NULL || map->kind != YNODE_MAP)
-		return;
-	for (i = 0; i < map->n; i++) {
-		const struct ynode *k = ynode_key_at(map, i);
-		bool ok = false;
-		for (j = 0; k->kind == YNODE_SCALAR && allowed[j]; j++)
-			if (strcmp(k->str, allowed[j]) == 0)
-				ok = true;
-		if (!ok)
-			eerr(l, k, "config.unknown_key", "unknown key '%s' in %s",
-			     k->kind == YNODE_SCALAR ? k->str : "?", where);
-	}
+	l->errors += ytree_check_keys(l->d, l->file, map, allowed, where, "config.unknown_key",
+				      "config.duplicate");
 }
 
 char *
@@ -458,17 +436,6 @@ mdg_enterprise_load(struct mdg_enterprise **out, const char *path, struct mdg_di
 	return d->counts[MDG_SEV_ERROR] > before ? MDG_ERR : MDG_OK;
 }
 
-static void
-free_pairs(struct mdg_pair *v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		free(v[i].from);
-		free(v[i].to);
-	}
-	free(v);
-}
 
 void
 mdg_enterprise_free(struct mdg_enterprise *e)
@@ -489,10 +456,10 @@ mdg_enterprise_free(struct mdg_enterprise *e)
 		for (j = 0; j < s->ndomains; j++) {
 			struct mdg_site_domain *sd = &s->domains[j];
 			free(sd->domain);
-			free_pairs(sd->columns, sd->ncolumns);
+			mdg_pairs_free(sd->columns, sd->ncolumns);
 			for (k = 0; k < sd->nvalues; k++) {
 				free(sd->values[k].field);
-				free_pairs(sd->values[k].map, sd->values[k].n);
+				mdg_pairs_free(sd->values[k].map, sd->values[k].n);
 			}
 			free(sd->values);
 		}

@@ -401,3 +401,69 @@ ynode_kind_name(const struct ynode *n)
 	}
 	return "a node";
 }
+
+void
+ytree_verror(struct mdg_diags *d, const char *file, const struct ynode *n, const char *code,
+	     const char *fmt, va_list ap)
+{
+	struct mdg_diag t;
+
+	memset(&t, 0, sizeof(t));
+	t.severity = MDG_SEV_ERROR;
+	t.code = code;
+	t.file = (char *)file;
+	t.line = n ? n->line : 0;
+	t.col = n ? n->col : 0;
+	t.span = (n && n->kind == YNODE_SCALAR && n->len > 0 && n->len < 80) ? (long)n->len : 1;
+	t.message = xvasprintf(fmt, ap);
+	mdg_diag_add(d, &t);
+	free(t.message);
+}
+
+void
+ytree_error(struct mdg_diags *d, const char *file, const struct ynode *n, const char *code,
+	    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	ytree_verror(d, file, n, code, fmt, ap);
+	va_end(ap);
+}
+
+size_t
+ytree_check_keys(struct mdg_diags *d, const char *file, const struct ynode *map,
+		 const char *const *allowed, const char *where, const char *code_unknown,
+		 const char *code_dup)
+{
+	size_t i, j, errors = 0;
+
+	if (map == NULL || map->kind != YNODE_MAP)
+		return 0;
+	for (i = 0; i < map->n; i++) {
+		const struct ynode *k = ynode_key_at(map, i);
+		bool ok = false, dup = false;
+		if (k->kind != YNODE_SCALAR) {
+			ytree_error(d, file, k, code_unknown, "keys of %s must be strings", where);
+			errors++;
+			continue;
+		}
+		for (j = 0; allowed[j] && !ok; j++)
+			ok = strcmp(k->str, allowed[j]) == 0;
+		for (j = 0; j < i && !dup; j++) {
+			const struct ynode *prev = ynode_key_at(map, j);
+			if (prev->kind == YNODE_SCALAR && strcmp(prev->str, k->str) == 0) {
+				ytree_error(d, file, k, code_dup,
+					    "'%s' is given twice in %s (first at line %ld)", k->str,
+					    where, prev->line);
+				dup = true;
+				errors++;
+			}
+		}
+		if (!ok && !dup) {
+			ytree_error(d, file, k, code_unknown, "unknown key '%s' in %s", k->str, where);
+			errors++;
+		}
+	}
+	return errors;
+}

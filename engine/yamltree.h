@@ -14,6 +14,7 @@
 #ifndef MDG_YAMLTREE_H
 #define MDG_YAMLTREE_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -56,6 +57,19 @@ struct ynode *ynode_get(const struct ynode *map, const char *key);
 struct ynode *ynode_key_at(const struct ynode *map, size_t i);
 struct ynode *ynode_value_at(const struct ynode *map, size_t i);
 bool ynode_is_null(const struct ynode *n);  /* ~, null, empty plain scalar */
+/* Add an error located at a node (its scalar underlined) to d. */
+void ytree_error(struct mdg_diags *d, const char *file, const struct ynode *n, const char *code,
+		 const char *fmt, ...) MDG_PRINTF(5, 6);
+void ytree_verror(struct mdg_diags *d, const char *file, const struct ynode *n, const char *code,
+		  const char *fmt, va_list ap) MDG_PRINTF(5, 0);
+/*
+ * Report each key of a mapping that is not in `allowed` (NULL-terminated)
+ * with code_unknown, and each key given twice with code_dup.  Returns the
+ * number of errors added.
+ */
+size_t ytree_check_keys(struct mdg_diags *d, const char *file, const struct ynode *map,
+			const char *const *allowed, const char *where, const char *code_unknown,
+			const char *code_dup);
 const char *ynode_kind_name(const struct ynode *n);
 
 #endif
