@@ -5,6 +5,9 @@
  * This is the hot loop of `mdgate check`.  Per record it allocates nothing
  * but the business key kept for uniqueness; messages go through fixed
  * buffers, and findings are only created for records that have problems.
+ * After a record's fields, the rules in force for its site and domain are
+ * evaluated (rules.c); a field with a finding of its own keeps the rules
+ * that name it from running on that record.
  */
 #include "config.h"
 
@@ -13,6 +16,7 @@
 
 #include "check.h"
 #include "csv.h"
+#include "rules.h"
 #include "validate.h"
 
 /* A reference whose target is in the same domain, resolved at the end. */
@@ -21,7 +25,7 @@ struct deferred_ref {
 	size_t record;      /* 1-based record number in its file */
 	long line;
 	long record_line;
-	int field;
+	const struct mdg_field *field;
 	char *value;
 	char *key;
 };
@@ -37,7 +41,8 @@ struct domain_state {
 
 struct file_job {
 	const char *path;
-	struct mdg_domain *dom;
+	struct mdg_domain *dom;           /* the central domain: order, keys, references */
+	const struct mdg_domain *fdom;    /* its fields: the site's view, or dom */
 	struct mdg_site *site;
 	size_t index;   /* position in the report */
 	size_t order;   /* position on the command line */
@@ -54,6 +59,8 @@ struct run {
 	unsigned char **states;  /* per file: one byte per record, 1 = rejected */
 	long record_line;        /* start line of the record being checked, 0: none */
 	size_t *nstates;
+	struct mdg_rules_run *rules;
+	struct mdg_rules_file *rf;  /* the rules of the file being checked, NULL: none */
 };
 
 /* Column of the file -> field of the domain. */
@@ -66,6 +73,7 @@ state_for(struct run *r, const struct mdg_domain *dom)
 {
 	size_t i;
 
+	dom = mdg_domain_central(dom);
 	for (i = 0; i < r->e->domains.n; i++)
 		if (r->ds[i].dom == dom)
 			return &r->ds[i];
@@ -73,8 +81,9 @@ state_for(struct run *r, const struct mdg_domain *dom)
 }
 
 static void
-finding(struct run *r, size_t file_index, size_t record, long line, long col, const char *key,
-	const char *field, enum mdg_severity sev, const char *code, const char *msg)
+finding_from(struct run *r, size_t file_index, size_t record, long line, long col,
+	     const char *key, const char *field, enum mdg_severity sev, const char *code,
+	     const char *msg, const char *origin)
 {
 	struct mdg_diag t;
 
@@ -88,8 +97,16 @@ finding(struct run *r, size_t file_index, size_t record, long line, long col, co
 	t.record_key = (char *)key;
 	t.field = (char *)field;
 	t.message = (char *)msg;
+	t.origin = (char *)origin;
 	t.file_index = file_index;
 	mdg_diag_add(&r->rep->findings, &t);
+}
+
+static void
+finding(struct run *r, size_t file_index, size_t record, long line, long col, const char *key,
+	const char *field, enum mdg_severity sev, const char *code, const char *msg)
+{
+	finding_from(r, file_index, record, line, col, key, field, sev, code, msg, NULL);
 }
 
 static void
@@ -118,11 +135,12 @@ map_header(struct run *r, const struct file_job *job, const struct csv_record *h
 	   struct column *cols, bool *fatal_header)
 {
 	const struct mdg_site_domain *sd = mdg_site_domain(job->site, job->dom->name);
+	const struct mdg_domain *fdom = job->fdom;
 	struct mdg_field **seen;
 	size_t i;
 	char msg[512];
 
-	seen = xcalloc(job->dom->nfields ? job->dom->nfields : 1, sizeof(*seen));
+	seen = xcalloc(fdom->nfields ? fdom->nfields : 1, sizeof(*seen));
 	for (i = 0; i < h->nproblems; i++) {
 		finding(r, job->index, 0, h->problems[i].line, h->problems[i].col, NULL, NULL,
 			MDG_SEV_ERROR, h->problems[i].code, h->problems[i].message);
@@ -143,7 +161,7 @@ map_header(struct run *r, const struct file_job *job, const struct csv_record *h
 			free(col);
 			continue;
 		}
-		f = mapped ? mdg_field_find(job->dom, mapped) : mdg_field_for_column(job->dom, col);
+		f = mapped ? mdg_field_find(fdom, mapped) : mdg_field_for_column(fdom, col);
 		if (f == NULL) {
 			snprintf(msg, sizeof(msg),
 				 "column '%.100s' is not a field of %s and is ignored%s", col,
@@ -165,8 +183,8 @@ map_header(struct run *r, const struct file_job *job, const struct csv_record *h
 		}
 		free(col);
 	}
-	for (i = 0; i < job->dom->nfields; i++) {
-		const struct mdg_field *f = &job->dom->fields[i];
+	for (i = 0; i < fdom->nfields; i++) {
+		const struct mdg_field *f = &fdom->fields[i];
 		if (seen[i] == NULL && f->required) {
 			snprintf(msg, sizeof(msg),
 				 "required column '%s' is missing; every record is rejected", f->name);
@@ -212,7 +230,7 @@ check_ref(struct run *r, const struct file_job *job, size_t record, long line,
 	}
 	if (mdg_domain_has_existing(target, v, len))
 		return true;
-	if (target == job->dom)
+	if (target == mdg_domain_central(job->dom))
 		return false;
 	snprintf(msg, sizeof(msg),
 		 "%s '%.*s' is not a known %s: it is in no %s file of this run and not among "
@@ -233,7 +251,7 @@ resolve_deferred(struct run *r, struct domain_state *st)
 
 	for (i = 0; i < st->ndeferred; i++) {
 		struct deferred_ref *dr = &st->deferred[i];
-		const struct mdg_field *f = &st->dom->fields[dr->field];
+		const struct mdg_field *f = dr->field;
 		long found;
 
 		r->record_line = dr->record_line;
@@ -301,16 +319,61 @@ build_key(struct run *r, const struct mdg_domain *dom, const struct column *cols
 		*complete = false;
 }
 
+/* A site's additional pattern for a central field (both must match). */
+static size_t
+site_pattern(struct run *r, const struct mdg_field *f, const char *v, size_t len,
+	     struct mdg_vproblem *vp)
+{
+	struct mdg_field shadow;
+
+	memset(&shadow, 0, sizeof(shadow));
+	shadow.name = f->name;
+	shadow.label = f->label;
+	shadow.type = MDG_FT_STRING;
+	shadow.min_length = -1;
+	shadow.max_length = -1;
+	shadow.pattern = f->pattern2;
+	shadow.re = f->re2;
+	shadow.pattern_hint = f->pattern2_hint;
+	return mdg_validate_value(&shadow, v, len, &r->vctx, vp, MDG_VPROBLEMS_MAX, NULL);
+}
+
+/* The rules in force for the record; true when one rejects it. */
+static bool
+eval_rules(struct run *r, const struct file_job *job, size_t record, long record_line,
+	   const char *keyshow)
+{
+	const struct mdg_rule_result *res;
+	size_t i, n;
+	bool rejected = false;
+
+	n = mdg_rules_record_eval(r->rf, &res);
+	for (i = 0; i < n; i++) {
+		const struct mdg_rule *rule = res[i].use->rule;
+		bool failed = res[i].outcome == MDG_RULE_FAILED;
+		enum mdg_severity sev = failed ? res[i].use->severity : MDG_SEV_ERROR;
+		const char *field = rule->field >= 0 ? job->fdom->fields[rule->field].name : NULL;
+
+		finding_from(r, job->index, record, res[i].line ? res[i].line : record_line, 0,
+			     keyshow, field, sev, failed ? rule->id : "rule.error", res[i].message,
+			     res[i].use->origin);
+		if (sev == MDG_SEV_ERROR)
+			rejected = true;
+	}
+	return rejected;
+}
+
 static void
 check_record(struct run *r, const struct file_job *job, const struct column *cols,
 	     size_t ncols, const int *colof, const struct csv_record *rec, size_t record,
 	     bool header_bad)
 {
-	const struct mdg_domain *dom = job->dom;
+	const struct mdg_domain *dom = job->fdom;
 	const struct mdg_site_domain *sd = mdg_site_domain(job->site, dom->name);
 	struct domain_state *st = state_for(r, dom);
 	struct mdg_vproblem vp[MDG_VPROBLEMS_MAX];
-	bool rejected = header_bad, key_complete;
+	struct mdg_rules_file *rf = r->rf;
+	bool rejected = header_bad, key_complete, damaged = header_bad;
 	const char *keyshow;
 	char msg[512];
 	size_t i, j, np;
@@ -331,20 +394,24 @@ check_record(struct run *r, const struct file_job *job, const struct column *col
 					    cols[p->field].field->name : NULL;
 		finding(r, job->index, record, p->line, p->col, keyshow, fname, MDG_SEV_ERROR,
 			p->code, p->message);
-		rejected = true;
+		rejected = damaged = true;
 	}
 	if (rec->nfields != ncols) {
 		snprintf(msg, sizeof(msg), "the record has %zu fields, the header has %zu",
 			 rec->nfields, ncols);
 		finding(r, job->index, record, rec->line, 0, keyshow, NULL, MDG_SEV_ERROR,
 			"csv.ragged", msg);
-		rejected = true;
+		rejected = damaged = true;
 	}
+	if (rf != NULL)
+		mdg_rules_record_begin(rf);
 	for (i = 0; i < ncols; i++) {
 		const struct mdg_field *f = cols[i].field;
 		const char *v = "";
-		const char *mapped;
+		const char *mapped, *canon = NULL;
 		size_t len = 0;
+		bool bad = false;
+		long line = i < rec->nfields ? rec->field_lines[i] : rec->line;
 
 		if (f == NULL)
 			continue;
@@ -363,16 +430,16 @@ check_record(struct run *r, const struct file_job *job, const struct column *col
 				len = strlen(mapped);
 			}
 		}
-		np = mdg_validate_value(f, v, len, &r->vctx, vp, MDG_VPROBLEMS_MAX, NULL);
+		np = mdg_validate_value(f, v, len, &r->vctx, vp, MDG_VPROBLEMS_MAX, &canon);
+		if (np == 0 && f->re2 != NULL && len > 0)
+			np = site_pattern(r, f, v, len, vp);
 		for (j = 0; j < np; j++) {
-			long line = i < rec->nfields ? rec->field_lines[i] : rec->line;
 			finding(r, job->index, record, line, 0, keyshow, f->name, MDG_SEV_ERROR,
 				vp[j].code, vp[j].message);
-			rejected = true;
+			rejected = bad = true;
 		}
 		if (np == 0 && f->type == MDG_FT_REF && len > 0) {
-			long line = i < rec->nfields ? rec->field_lines[i] : rec->line;
-			if (!check_ref(r, job, record, line, f, v, len, keyshow, &rejected)) {
+			if (!check_ref(r, job, record, line, f, v, len, keyshow, &bad)) {
 				struct deferred_ref *dr;
 				st->deferred = xreallocarray(st->deferred, st->ndeferred + 1,
 							     sizeof(*st->deferred));
@@ -381,12 +448,23 @@ check_record(struct run *r, const struct file_job *job, const struct column *col
 				dr->record = record;
 				dr->line = line;
 				dr->record_line = rec->line;
-				dr->field = f->index;
+				dr->field = f;
 				dr->value = xstrndup(v, len);
 				dr->key = keyshow ? xstrdup(keyshow) : NULL;
 			}
+			if (bad)
+				rejected = true;
+		}
+		if (rf != NULL) {
+			if (canon != NULL) {
+				v = canon;
+				len = strlen(canon);
+			}
+			mdg_rules_record_set(rf, f->index, v, len, bad, line);
 		}
 	}
+	if (rf != NULL && !damaged && eval_rules(r, job, record, rec->line, keyshow))
+		rejected = true;
 	if (key_complete) {
 		long mark = rejected ? -rec->line : rec->line;
 		if (!mdg_strset_add_hashed(&st->keys, key_hash, r->key.data, r->key.len, mark,
@@ -398,6 +476,8 @@ check_record(struct run *r, const struct file_job *job, const struct column *col
 			finding(r, job->index, record, rec->line, 0, keyshow, NULL, MDG_SEV_ERROR,
 				"key.duplicate", msg);
 			rejected = true;
+		} else if (rf != NULL && !damaged) {
+			mdg_rules_record_keep(rf, r->key.data, r->key.len);
 		}
 	}
 	set_state(r, job->index, record, rejected ? 1 : 0);
@@ -428,6 +508,15 @@ check_file(struct run *r, const struct file_job *job, struct mdg_diags *fatal)
 	copts.max_record = r->o->max_record;
 	r->vctx.decimal = job->site ? job->site->decimal : '.';
 	r->vctx.date_format = job->site ? job->site->date_format : MDG_DATE_ISO;
+	r->rf = NULL;
+	if (r->rules != NULL) {
+		r->rf = mdg_rules_file_begin(r->rules, job->site, job->fdom, r->vctx.decimal,
+					     (int)r->vctx.date_format);
+		if (!mdg_rules_file_active(r->rf)) {
+			mdg_rules_file_end(r->rf);
+			r->rf = NULL;
+		}
+	}
 
 	if ((rc = csv_open(&cr, job->path, &copts, fatal)) != MDG_OK)
 		return rc;
@@ -444,9 +533,9 @@ check_file(struct run *r, const struct file_job *job, struct mdg_diags *fatal)
 	ncols = rec.nfields;
 	fr->columns = ncols;
 	cols = xcalloc(ncols ? ncols : 1, sizeof(*cols));
-	colof = xcalloc(job->dom->nfields ? job->dom->nfields : 1, sizeof(*colof));
+	colof = xcalloc(job->fdom->nfields ? job->fdom->nfields : 1, sizeof(*colof));
 	map_header(r, job, &rec, cols, &header_bad);
-	for (i = 0; i < job->dom->nfields; i++)
+	for (i = 0; i < job->fdom->nfields; i++)
 		colof[i] = -1;
 	for (i = 0; i < ncols; i++)
 		if (cols[i].field != NULL)
@@ -461,6 +550,8 @@ done:
 	if (fr->encoding == NULL)
 		fr->encoding = xstrdup(csv_encoding(cr));
 	csv_close(cr);
+	mdg_rules_file_end(r->rf);
+	r->rf = NULL;
 	free(cols);
 	free(colof);
 	return rc < 0 ? MDG_EIO : MDG_OK;
@@ -521,6 +612,8 @@ mdg_check_files(const struct mdg_enterprise *e, const struct mdg_check_opts *o,
 		jobs[i].order = i;
 		jobs[i].dom = forced_dom ? forced_dom : mdg_domain_for_file(&e->domains, files[i]);
 		jobs[i].site = forced_site ? forced_site : mdg_site_for_file(e, files[i]);
+		if (jobs[i].dom != NULL)
+			jobs[i].fdom = mdg_site_view(jobs[i].site, jobs[i].dom);
 		if (jobs[i].dom == NULL) {
 			mdg_buf_init(&names, 0);
 			list_domains(e, &names);
@@ -552,6 +645,8 @@ mdg_check_files(const struct mdg_enterprise *e, const struct mdg_check_opts *o,
 	r.vctx.mctx = e->domains.mctx;
 	mdg_buf_init(&r.key, 0);
 	mdg_buf_init(&r.keyshow, 0);
+	if (e->rules.n > 0)
+		r.rules = mdg_rules_run_new(e);
 
 	for (i = 0; i < nfiles; i++) {
 		struct mdg_file_result *fr = &rep->files[i];
@@ -588,6 +683,7 @@ mdg_check_files(const struct mdg_enterprise *e, const struct mdg_check_opts *o,
 	free(r.nstates);
 	mdg_buf_free(&r.key);
 	mdg_buf_free(&r.keyshow);
+	mdg_rules_run_free(r.rules);
 	free(jobs);
 	return rc;
 }

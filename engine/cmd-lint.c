@@ -1,7 +1,8 @@
 /*
  * cmd-lint.c - `mdgate lint`: check the configuration, every domain
- * definition and every site extension, without data.  Reports every
- * problem it can find as file:line:col with the source line and a caret.
+ * definition, the central rules and every site extension (with its rules
+ * and overrides), without data.  Reports every problem it can find as
+ * file:line:col with the source line and a caret.
  */
 #include "config.h"
 
@@ -20,8 +21,10 @@ const struct mdg_cmd mdg_cmd_lint = {
 	.usage =
 		"Usage: mdgate lint [OPTIONS]\n"
 		"\n"
-		"Check the enterprise configuration, every domain definition and every site\n"
-		"extension, and report every problem as file:line:col.\n"
+		"Check the enterprise configuration, every domain definition, the central\n"
+		"rules (each expression type-checked against its domain) and every site\n"
+		"extension with its rules and overrides, and report every problem as\n"
+		"file:line:col.\n"
 		"\n"
 		"Options:\n"
 		"  -c, --config FILE   the enterprise configuration (default ./mdgate.yaml,\n"
@@ -83,8 +86,9 @@ cmd_lint_exec(int argc, char **argv)
 	} else if (!quiet) {
 		for (i = 0; i < e->domains.n; i++)
 			nfields += e->domains.v[i]->nfields;
-		printf("%s: %zu site%s, %zu domains, %zu fields: no errors\n", path, e->nsites,
-		       e->nsites == 1 ? "" : "s", e->domains.n, nfields);
+		printf("%s: %zu site%s, %zu domains, %zu fields, %zu rule%s: no errors\n", path,
+		       e->nsites, e->nsites == 1 ? "" : "s", e->domains.n, nfields, e->rules.n,
+		       e->rules.n == 1 ? "" : "s");
 	}
 	mdg_diags_free(&d);
 	mdg_enterprise_free(e);

@@ -15,7 +15,9 @@ struct mdg_cmd {
 };
 
 extern const struct mdg_cmd mdg_cmd_check;
+extern const struct mdg_cmd mdg_cmd_eval;
 extern const struct mdg_cmd mdg_cmd_lint;
+extern const struct mdg_cmd mdg_cmd_rules;
 
 /* main.c */
 /* Print "mdgate: <msg>" and a hint to standard error; returns 2. */

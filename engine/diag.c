@@ -27,6 +27,7 @@ diag_free_one(struct mdg_diag *dg)
 	free(dg->record_key);
 	free(dg->field);
 	free(dg->message);
+	free(dg->origin);
 }
 
 void
@@ -81,6 +82,7 @@ mdg_diag_add(struct mdg_diags *d, const struct mdg_diag *tmpl)
 	dg->record_key = dup_or_null(tmpl->record_key);
 	dg->field = dup_or_null(tmpl->field);
 	dg->message = dup_or_null(tmpl->message ? tmpl->message : "");
+	dg->origin = dup_or_null(tmpl->origin);
 	dg->seq = seq;
 	return dg;
 }

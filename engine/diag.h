@@ -36,6 +36,7 @@ struct mdg_diag {
 	char *record_key;   /* business key of the record, may be NULL */
 	char *field;        /* field (or column) name, may be NULL */
 	char *message;
+	char *origin;       /* where the rule behind a finding comes from, may be NULL */
 	size_t file_index;  /* index of the input file, for ordering */
 	size_t seq;         /* order of arrival, for a stable sort */
 };

@@ -18,6 +18,7 @@
 #include <strings.h>
 
 #include "domain.h"
+#include "validate.h"
 #include "yamltree.h"
 
 /* ------------------------------------------------------------ utilities */
@@ -255,16 +256,17 @@ static const char *const field_keys[] = {
 	"max_length", "pattern", "pattern_hint", "values", "domain", "odoo", NULL,
 };
 
-static void
-compile_pattern(struct loader *l, struct mdg_field *f, const struct ynode *n)
+size_t
+mdg_pattern_compile(pcre2_code **out, const char *pattern, const struct ynode *n,
+		    const char *file, struct mdg_diags *d)
 {
 	int errcode;
 	PCRE2_SIZE erroff;
 	PCRE2_UCHAR msg[256];
 
-	f->re = pcre2_compile((PCRE2_SPTR)f->pattern, PCRE2_ZERO_TERMINATED, PCRE2_UTF, &errcode,
-			      &erroff, NULL);
-	if (f->re == NULL) {
+	*out = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, PCRE2_UTF, &errcode,
+			     &erroff, NULL);
+	if (*out == NULL) {
 		struct ynode at = *n;
 		pcre2_get_error_message(errcode, msg, sizeof(msg));
 		/*
@@ -273,17 +275,24 @@ compile_pattern(struct loader *l, struct mdg_field *f, const struct ynode *n)
 		 * without '' or a double-quoted one without escapes.  Otherwise
 		 * (block scalars, escapes) point at the scalar itself.
 		 */
-		if (strchr(f->pattern, '\n') == NULL &&
+		if (strchr(pattern, '\n') == NULL &&
 		    (n->style == YNODE_PLAIN ||
-		     (n->style == YNODE_SINGLE && strchr(f->pattern, '\'') == NULL) ||
-		     (n->style == YNODE_DOUBLE && strpbrk(f->pattern, "\\\"") == NULL)))
+		     (n->style == YNODE_SINGLE && strchr(pattern, '\'') == NULL) ||
+		     (n->style == YNODE_DOUBLE && strpbrk(pattern, "\\\"") == NULL)))
 			at.col = n->col + (n->style == YNODE_PLAIN ? 0 : 1) + (long)erroff;
 		at.len = 1;
-		err_at(l, &at, "def.pattern", "pattern does not compile: %s (at offset %zu)",
-		       (const char *)msg, (size_t)erroff);
-		return;
+		ytree_error(d, file, &at, "def.pattern", "pattern does not compile: %s (at offset %zu)",
+			    (const char *)msg, (size_t)erroff);
+		return 1;
 	}
-	(void)pcre2_jit_compile(f->re, PCRE2_JIT_COMPLETE);
+	(void)pcre2_jit_compile(*out, PCRE2_JIT_COMPLETE);
+	return 0;
+}
+
+static void
+compile_pattern(struct loader *l, struct mdg_field *f, const struct ynode *n)
+{
+	l->errors += mdg_pattern_compile(&f->re, f->pattern, n, l->file, l->d);
 }
 
 static void
@@ -462,15 +471,14 @@ static const char *const domain_keys[] = {
 	NULL,
 };
 
-static void
-domain_free(struct mdg_domain *dom)
+void
+mdg_field_free(struct mdg_field *f)
 {
-	size_t i;
-
-	if (dom == NULL)
-		return;
-	for (i = 0; i < dom->nfields; i++) {
-		struct mdg_field *f = &dom->fields[i];
+	if (f->borrowed) {
+		/* A site's copy of a central field: only its own additions. */
+		if (f->values_owned)
+			free_strings(f->values, f->nvalues);
+	} else {
 		free(f->name);
 		free(f->label);
 		free(f->description);
@@ -484,6 +492,21 @@ domain_free(struct mdg_domain *dom)
 		free(f->odoo_field);
 		mdg_pairs_free(f->odoo_map, f->nodoo_map);
 	}
+	free(f->pattern2);
+	if (f->re2)
+		pcre2_code_free(f->re2);
+	free(f->pattern2_hint);
+}
+
+static void
+domain_free(struct mdg_domain *dom)
+{
+	size_t i;
+
+	if (dom == NULL)
+		return;
+	for (i = 0; i < dom->nfields; i++)
+		mdg_field_free(&dom->fields[i]);
 	free(dom->fields);
 	free(dom->key);
 	free(dom->name);
@@ -495,8 +518,127 @@ domain_free(struct mdg_domain *dom)
 	free(dom->odoo_model);
 	free(dom->odoo_xmlid);
 	mdg_pairs_free(dom->existing, dom->nexisting);
+	if (dom->existing_attrs != NULL) {
+		for (i = 0; i < dom->nexisting; i++)
+			mdg_pairs_free(dom->existing_attrs[i].v, dom->existing_attrs[i].n);
+		free(dom->existing_attrs);
+	}
 	mdg_strset_free(&dom->existing_set);
 	free(dom);
+}
+
+static bool
+existing_value_ok(const struct mdg_field *f, const char *v)
+{
+	size_t len = strlen(v), i;
+	int64_t iv;
+	double dv;
+	bool bv;
+	long date;
+
+	switch (f->type) {
+	case MDG_FT_INTEGER:
+		return mdg_parse_int(v, len, &iv);
+	case MDG_FT_DECIMAL:
+		return mdg_parse_decimal(v, len, '.', &dv);
+	case MDG_FT_BOOLEAN:
+		return mdg_parse_bool(v, len, &bv);
+	case MDG_FT_DATE:
+		return mdg_parse_date(v, len, MDG_DATE_ISO, &date);
+	case MDG_FT_ENUM:
+		for (i = 0; i < f->nvalues; i++)
+			if (strcmp(f->values[i], v) == 0)
+				return true;
+		return false;
+	case MDG_FT_STRING:
+	case MDG_FT_REF:
+		break;
+	}
+	return true;
+}
+
+/*
+ * Records Odoo already has: key -> external ID, or key -> a mapping with
+ * the external ID (xmlid) and some of the record's field values, which
+ * rules see through ref() ("PCE: {xmlid: uom.product_uom_unit, category:
+ * UNIT}").  Fields are loaded before this, so the values are checked
+ * against their field's type.
+ */
+static void
+load_existing(struct loader *l, struct mdg_domain *dom, const struct ynode *n)
+{
+	size_t i, j, k = 0;
+	bool attrs = false;
+
+	if (n == NULL)
+		return;
+	if (n->kind != YNODE_MAP) {
+		err_at(l, n, "def.type", "existing must be a mapping");
+		return;
+	}
+	dom->existing = xcalloc(n->n ? n->n : 1, sizeof(*dom->existing));
+	dom->existing_attrs = xcalloc(n->n ? n->n : 1, sizeof(*dom->existing_attrs));
+	for (i = 0; i < n->n; i++) {
+		const struct ynode *key = ynode_key_at(n, i), *v = ynode_value_at(n, i);
+		const struct ynode *x;
+		struct mdg_existing_attrs *ea = &dom->existing_attrs[k];
+		const char *ks = want_string(l, key, "existing");
+
+		if (ks == NULL)
+			continue;
+		if (v->kind == YNODE_SCALAR) {
+			dom->existing[k].from = xstrdup(ks);
+			dom->existing[k].to = xstrdup(v->str);
+			k++;
+			continue;
+		}
+		if (v->kind != YNODE_MAP) {
+			err_at(l, v, "def.type",
+			       "existing '%s' must be an external ID or a mapping with xmlid and "
+			       "field values", ks);
+			continue;
+		}
+		x = ynode_get(v, "xmlid");
+		if (x == NULL || x->kind != YNODE_SCALAR || x->len == 0) {
+			err_at(l, x ? x : v, "def.missing",
+			       "existing '%s' needs its external ID (xmlid)", ks);
+			continue;
+		}
+		ea->v = xcalloc(v->n, sizeof(*ea->v));
+		for (j = 0; j < v->n; j++) {
+			const struct ynode *fk = ynode_key_at(v, j), *fv = ynode_value_at(v, j);
+			const struct mdg_field *f;
+			if (fk->kind != YNODE_SCALAR || strcmp(fk->str, "xmlid") == 0)
+				continue;
+			f = mdg_field_find(dom, fk->str);
+			if (f == NULL) {
+				err_at(l, fk, "def.key",
+				       "existing '%s' names '%s', which is not a field of '%s'", ks,
+				       fk->str, dom->name);
+				continue;
+			}
+			if (fv->kind != YNODE_SCALAR || !existing_value_ok(f, fv->str)) {
+				err_at(l, fv, "def.value",
+				       "existing '%s': the value of '%s' is not a valid %s", ks,
+				       f->name, mdg_ftype_name(f->type));
+				continue;
+			}
+			ea->v[ea->n].from = xstrdup(f->name);
+			ea->v[ea->n].to = xstrdup(fv->str);
+			ea->n++;
+		}
+		attrs = true;
+		dom->existing[k].from = xstrdup(ks);
+		dom->existing[k].to = xstrdup(x->str);
+		k++;
+	}
+	dom->nexisting = k;
+	if (!attrs) {
+		for (i = 0; i < n->n; i++)
+			mdg_pairs_free(dom->existing_attrs[i].v, dom->existing_attrs[i].n);
+		free(dom->existing_attrs);
+		dom->existing_attrs = NULL;
+	}
 }
 
 static struct mdg_domain *
@@ -652,7 +794,7 @@ load_domain(struct loader *l, const struct ynode *root)
 			err_at(l, o, "def.missing", "odoo mapping has no xmlid template");
 		}
 	}
-	dom->existing = want_pairs(l, ynode_get(root, "existing"), "existing", &dom->nexisting);
+	load_existing(l, dom, ynode_get(root, "existing"));
 	mdg_strset_init(&dom->existing_set);
 	for (i = 0; i < dom->nexisting; i++)
 		mdg_strset_add(&dom->existing_set, dom->existing[i].from,
@@ -890,6 +1032,107 @@ bool
 mdg_domain_has_existing(const struct mdg_domain *dom, const char *key, size_t len)
 {
 	return mdg_strset_get(&dom->existing_set, key, len, NULL);
+}
+
+long
+mdg_domain_existing_index(const struct mdg_domain *dom, const char *key, size_t len)
+{
+	long v;
+
+	return mdg_strset_get(&dom->existing_set, key, len, &v) ? v : -1;
+}
+
+const struct mdg_domain *
+mdg_domain_central(const struct mdg_domain *dom)
+{
+	return dom->base != NULL ? dom->base : dom;
+}
+
+size_t
+mdg_field_load(struct mdg_field *f, const struct ynode *key, const struct ynode *def,
+	       const char *file, struct mdg_diags *d)
+{
+	struct loader l;
+
+	memset(&l, 0, sizeof(l));
+	l.d = d;
+	l.file = file;
+	load_field(&l, NULL, f, key, def);
+	return l.errors;
+}
+
+size_t
+mdg_field_link(struct mdg_field *f, const struct mdg_domains *ds, const char *file,
+	       struct mdg_diags *d)
+{
+	if (f->type != MDG_FT_REF || f->ref == NULL)
+		return 0;
+	f->ref_domain = mdg_domain_find(ds, f->ref);
+	if (f->ref_domain == NULL) {
+		mdg_diag_at(d, MDG_SEV_ERROR, "def.ref", file, f->line, f->col,
+			    "field '%s' refers to domain '%s', which is not defined", f->name, f->ref);
+		return 1;
+	}
+	if (f->ref_domain->nkey != 1) {
+		mdg_diag_at(d, MDG_SEV_ERROR, "def.ref", file, f->line, f->col,
+			    "field '%s' refers to domain '%s', whose key has %zu fields; "
+			    "a reference needs a single-field key",
+			    f->name, f->ref, f->ref_domain->nkey);
+		f->ref_domain = NULL;
+		return 1;
+	}
+	return 0;
+}
+
+struct mdg_domain *
+mdg_domain_view_new(const struct mdg_domain *base)
+{
+	struct mdg_domain *v = xcalloc(1, sizeof(*v));
+	size_t i;
+
+	v->base = base;
+	v->name = xstrdup(base->name);
+	v->file = xstrdup(base->file);
+	v->fields = xcalloc(base->nfields ? base->nfields : 1, sizeof(*v->fields));
+	for (i = 0; i < base->nfields; i++) {
+		v->fields[i] = base->fields[i];
+		v->fields[i].borrowed = true;
+		v->fields[i].values_owned = false;
+		v->fields[i].pattern2 = NULL;
+		v->fields[i].re2 = NULL;
+		v->fields[i].pattern2_hint = NULL;
+	}
+	v->nfields = base->nfields;
+	v->key = xcalloc(base->nkey ? base->nkey : 1, sizeof(*v->key));
+	memcpy(v->key, base->key, base->nkey * sizeof(*v->key));
+	v->nkey = base->nkey;
+	v->parent_field = base->parent_field;
+	v->parent_domain = base->parent_domain;
+	v->order = base->order;
+	v->line = base->line;
+	v->col = base->col;
+	mdg_strset_init(&v->existing_set);
+	return v;
+}
+
+struct mdg_field *
+mdg_domain_view_add(struct mdg_domain *view)
+{
+	struct mdg_field *f;
+
+	view->fields = xreallocarray(view->fields, view->nfields + 1, sizeof(*view->fields));
+	f = &view->fields[view->nfields];
+	memset(f, 0, sizeof(*f));
+	f->index = (int)view->nfields++;
+	f->min_length = -1;
+	f->max_length = -1;
+	return f;
+}
+
+void
+mdg_domain_view_free(struct mdg_domain *view)
+{
+	domain_free(view);
 }
 
 /*

@@ -21,6 +21,8 @@
 
 #include "diag.h"
 
+struct ynode;
+
 #define MDG_PATTERN_MATCH_LIMIT 100000
 #define MDG_PATTERN_DEPTH_LIMIT 1000
 #define MDG_MAX_DOMAINS 64
@@ -66,6 +68,24 @@ struct mdg_field {
 	size_t nodoo_map;
 	long line, col;       /* where the field is defined */
 	int index;            /* position in the domain */
+	/*
+	 * A site's view of a field (see mdg_domain_view_new): a central field
+	 * copied into the view borrows its strings and compiled pattern from
+	 * the central field; a site's tightening may replace the enumeration
+	 * by a subset (owned) and add a second pattern that must match too.
+	 */
+	bool borrowed;        /* the strings belong to the central field */
+	bool values_owned;    /* a borrowed field whose values were replaced */
+	char *pattern2;       /* the site's additional pattern, NULL: none */
+	pcre2_code *re2;
+	char *pattern2_hint;
+	const char *site;     /* the site that added or tightened it, NULL: central */
+};
+
+/* What a record that Odoo already has says of its fields (`existing` with a mapping). */
+struct mdg_existing_attrs {
+	struct mdg_pair *v;   /* field name -> value as written */
+	size_t n;
 };
 
 struct mdg_domain {
@@ -86,9 +106,11 @@ struct mdg_domain {
 	char *odoo_xmlid;     /* external-ID template, {field} placeholders */
 	struct mdg_pair *existing;  /* key -> external ID of records Odoo has */
 	size_t nexisting;
+	struct mdg_existing_attrs *existing_attrs;  /* parallel to existing, NULL: none */
 	struct mdg_strset existing_set;  /* the keys of existing, value = index */
 	int order;            /* dependency order (0 first) */
 	long line, col;
+	const struct mdg_domain *base;  /* a site's view: the central domain, NULL: central */
 };
 
 struct mdg_domains {
@@ -118,5 +140,34 @@ const char *mdg_ftype_name(enum mdg_ftype t);
 void mdg_pairs_free(struct mdg_pair *v, size_t n);
 /* Does the existing-records list name this key? */
 bool mdg_domain_has_existing(const struct mdg_domain *dom, const char *key, size_t len);
+/* Index of the key in existing, or -1. */
+long mdg_domain_existing_index(const struct mdg_domain *dom, const char *key, size_t len);
+/* The central domain of a site's view (the domain itself when central). */
+const struct mdg_domain *mdg_domain_central(const struct mdg_domain *dom);
+/*
+ * Load one field definition (the same syntax as in a domain file) from a
+ * YAML key and value; errors go to d located in file.  Used by site
+ * extensions for their own x_ fields.  Returns the number of errors.  The
+ * field's reference, if any, is resolved with mdg_field_link.
+ */
+size_t mdg_field_load(struct mdg_field *f, const struct ynode *key, const struct ynode *def,
+		      const char *file, struct mdg_diags *d);
+/* Resolve a ref field's domain; an error is located at the field. */
+size_t mdg_field_link(struct mdg_field *f, const struct mdg_domains *ds, const char *file,
+		      struct mdg_diags *d);
+void mdg_field_free(struct mdg_field *f);
+/* Compile a field pattern (UTF, JIT); an error is located in the node's text. */
+size_t mdg_pattern_compile(pcre2_code **out, const char *pattern, const struct ynode *n,
+			   const char *file, struct mdg_diags *d);
+/*
+ * A site's view of a central domain: the same fields (borrowed, so that a
+ * tightening can change a copy) to which the site may add its own.  The
+ * view is not in the domain set; it is owned by the caller and freed with
+ * mdg_domain_view_free.  New fields are added with mdg_domain_view_add,
+ * which may move the fields array (take no field pointers while adding).
+ */
+struct mdg_domain *mdg_domain_view_new(const struct mdg_domain *base);
+struct mdg_field *mdg_domain_view_add(struct mdg_domain *view);
+void mdg_domain_view_free(struct mdg_domain *view);
 
 #endif

@@ -5,8 +5,11 @@
  * or warehouse they map to, and how their files are written), where the
  * domain definitions, central rules, site extensions and the registry live
  * (paths relative to the configuration file), and defaults.  A site's
- * extension file (sites folder, <CODE>.yaml) may declare column aliases and
- * value maps from local codes to enterprise codes.
+ * extension (every *.yaml of the folder <sites_dir>/<CODE>/, and the older
+ * single file <sites_dir>/<CODE>.yaml) may declare column aliases, value
+ * maps from local codes to enterprise codes, fields of its own (x_...),
+ * tighter constraints on central fields, rules of its own and lower
+ * severities for central rules that are not locked (doc/rules.md).
  *
  * Ownership: struct mdg_enterprise owns everything it points to, including
  * the loaded domains; mdg_enterprise_free() releases it.
@@ -16,6 +19,7 @@
 
 #include "diag.h"
 #include "domain.h"
+#include "rules.h"
 
 enum mdg_datefmt {
 	MDG_DATE_ISO,  /* YYYY-MM-DD (always accepted) */
@@ -36,6 +40,7 @@ struct mdg_site_domain {
 		size_t n;
 	} *values;
 	size_t nvalues;
+	struct mdg_domain *view;   /* fields added or tightened by the site, NULL: none */
 };
 
 struct mdg_site {
@@ -48,9 +53,13 @@ struct mdg_site {
 	int delimiter;       /* default delimiter, 0: detect */
 	char decimal;        /* '.' or ',' */
 	enum mdg_datefmt date_format;
-	char *extension;     /* path of the extension file, NULL: none */
+	char *extension;     /* path of the extension file or folder, NULL: none */
+	char **ext_files;    /* the extension files read, in order */
+	size_t next_files;
 	struct mdg_site_domain *domains;
 	size_t ndomains;
+	struct mdg_override *overrides;  /* severities of central rules */
+	size_t noverrides;
 	long line, col;
 };
 
@@ -66,6 +75,7 @@ struct mdg_enterprise {
 	struct mdg_site *sites;
 	size_t nsites;
 	struct mdg_domains domains;
+	struct mdg_rules rules;
 };
 
 /* enterprise.c */
@@ -85,5 +95,7 @@ const char *mdg_site_map_value(const struct mdg_site_domain *sd, const char *fie
 			       const char *value, size_t len);
 /* Map a local column name to a field name (NULL: no alias). */
 const char *mdg_site_map_column(const struct mdg_site_domain *sd, const char *column);
+/* The domain a site's files of a domain are checked against: its view or the central one. */
+const struct mdg_domain *mdg_site_view(const struct mdg_site *s, const struct mdg_domain *dom);
 
 #endif

@@ -112,6 +112,8 @@ mdg_report_write_json(FILE *out, const struct mdg_report *rep, const struct mdg_
 		json_object_set_new(f, "code", json_string(dg->code));
 		json_object_set_new(f, "severity", json_string(mdg_severity_name(dg->severity)));
 		json_object_set_new(f, "message", safe_string(dg->message));
+		if (dg->origin != NULL)
+			json_object_set_new(f, "rule_origin", safe_string(dg->origin));
 		json_array_append_new(findings, f);
 	}
 	json_object_set_new(root, "findings", findings);

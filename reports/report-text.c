@@ -44,7 +44,10 @@ write_finding(FILE *out, const struct mdg_diag *dg, const struct mdg_report_opts
 		fputs(": ", out);
 	}
 	mdg_fput_clean(dg->message, out);
-	fprintf(out, " [%s]\n", dg->code);
+	if (dg->origin != NULL)
+		fprintf(out, " [%s, %s]\n", dg->code, dg->origin);
+	else
+		fprintf(out, " [%s]\n", dg->code);
 }
 
 int
