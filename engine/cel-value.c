@@ -557,13 +557,9 @@ cel_ctx_init(struct cel_ctx *c)
 void
 cel_ctx_reset(struct cel_ctx *c)
 {
-	size_t block_size = c->arena.block_size;
-
 	if (c->arena.head == NULL)
 		return;
-	mdg_arena_free(&c->arena);
-	mdg_arena_init(&c->arena);
-	c->arena.block_size = block_size;
+	mdg_arena_reset(&c->arena);
 }
 
 void

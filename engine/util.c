@@ -335,6 +335,41 @@ mdg_arena_free(struct mdg_arena *a)
 	a->head = NULL;
 }
 
+void
+mdg_arena_reset(struct mdg_arena *a)
+{
+#ifdef MDG_DEBUG_ARENA
+	mdg_arena_free(a);
+#else
+	struct mdg_arena_block *b, *next, *keep = NULL;
+
+	for (b = a->head; b != NULL; b = next) {
+		next = b->next;
+		if (keep == NULL && b->size == a->block_size) {
+			keep = b;
+			continue;
+		}
+		free(b);
+	}
+	a->head = keep;
+	if (keep != NULL) {
+		keep->next = NULL;
+		keep->used = 0;
+	}
+#endif
+}
+
+size_t
+mdg_arena_used(const struct mdg_arena *a)
+{
+	const struct mdg_arena_block *b;
+	size_t n = 0;
+
+	for (b = a->head; b != NULL; b = b->next)
+		n += b->used;
+	return n;
+}
+
 /* --------------------------------------------------------------- hash set */
 
 /*
