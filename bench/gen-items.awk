@@ -1,6 +1,14 @@
 # gen-items.awk - generate N item rows for the benchmark, with a chosen
 # share of rows carrying one realistic mistake each.
 #   awk -v n=1000000 -v error_rate=0.01 -v seed=42 -f bench/gen-items.awk > items.csv
+# An EAN-13 with its check digit: weights 1 and 3 from the left.
+function ean13(d12,    k, sum) {
+	sum = 0
+	for (k = 1; k <= 12; k++)
+		sum += substr(d12, k, 1) * (k % 2 ? 1 : 3)
+	return d12 ((10 - sum % 10) % 10)
+}
+
 BEGIN {
 	if (n == "") n = 1000000
 	if (error_rate == "") error_rate = 0.01
@@ -20,19 +28,25 @@ BEGIN {
 		uom = units[int(rand() * 5) + 1]
 		puom = uom
 		cat = cats[int(rand() * 4) + 1]
-		ean = sprintf("40%011d", i)
+		ean = ean13(sprintf("40%010d", i))
 		weight = sprintf("%.3f", rand() * 50)
 		volume = sprintf("%.4f", rand())
-		lp = sprintf("%.2f", rand() * 500)
-		sp = sprintf("%.2f", rand() * 300)
+		cost = rand() * 300
+		sp = sprintf("%.2f", cost)
+		lp = sprintf("%.2f", cost * (1.2 + rand()))
 		tr = tracks[int(rand() * 3) + 1]
+		if (kind == "service") {
+			weight = ""
+			volume = ""
+			tr = "none"
+		}
 		desc = "\"Standard part, see drawing " i ", rev. A\""
 		date = sprintf("2026-%02d-%02d", int(rand() * 12) + 1, int(rand() * 28) + 1)
 		if (rand() < error_rate) {
 			e = int(rand() * 6)
 			if (e == 0) uom = "Stk"
 			else if (e == 1) weight = "-" weight
-			else if (e == 2) ean = "12345"
+			else if (e == 2) ean = substr(ean, 1, 12) ((substr(ean, 13, 1) + 1) % 10)
 			else if (e == 3) code = tolower(code)
 			else if (e == 4) kind = "storeable"
 			else date = "2026-02-30"

@@ -1,5 +1,6 @@
 #!/bin/sh
-# bench/run.sh - throughput of `mdgate check` on generated items, against
+# bench/run.sh - throughput of `mdgate check` on generated items (field-level
+# checks, then with 40 item rules), against
 # `wc -l` on the same file.  Usage: bench/run.sh MDGATE SRCDIR [ROWS]
 set -eu
 MDGATE=$1
@@ -31,14 +32,23 @@ best() {
 }
 
 twc=$(best wc wc -l "$data")
-tcheck=$(best check "$MDGATE" check --config "$SRC/examples/acme/mdgate.yaml" \
+# Field-level checks of the item domain (types, constraints, keys, references).
+t0=$(best check "$MDGATE" check --config "$SRC/bench/mdgate-norules.yaml" \
 	--domain item --format json --max-findings 0 -o /dev/null "$data")
-awk -v wc="$twc" -v t="$tcheck" -v rows="$ROWS" -v bytes="$bytes" 'BEGIN {
-	printf "wc -l:         %8.3f s\n", wc
-	printf "mdgate check:  %8.3f s  %12.0f rows/s  %7.1f MB/s  %5.1f x wc -l\n",
+# The same with the 40 item rules of bench/rules40.
+t40=$(best rules "$MDGATE" check --config "$SRC/bench/mdgate.yaml" \
+	--domain item --format json --max-findings 0 -o /dev/null "$data")
+awk -v wc="$twc" -v t="$t0" -v t40="$t40" -v rows="$ROWS" -v bytes="$bytes" 'BEGIN {
+	printf "wc -l:                 %8.3f s\n", wc
+	printf "check, field level:    %8.3f s  %12.0f rows/s  %7.1f MB/s  %5.1f x wc -l\n",
 		t, rows / t, bytes / t / 1e6, t / wc
+	printf "check with 40 rules:   %8.3f s  %12.0f rows/s  %12.0f rule evaluations/s\n",
+		t40, rows / t40, 40 * rows / (t40 - t)
 }'
 if command -v /usr/bin/time >/dev/null 2>&1; then
-	/usr/bin/time -f 'peak memory: %M KiB' "$MDGATE" check --config "$SRC/examples/acme/mdgate.yaml" \
-		--domain item --format json --max-findings 0 -o /dev/null "$data" 2>&1 >/dev/null | tail -1
+	for cfg in mdgate-norules mdgate; do
+		/usr/bin/time -f "peak memory ($cfg): %M KiB" "$MDGATE" check \
+			--config "$SRC/bench/$cfg.yaml" --domain item --format json --max-findings 0 \
+			-o /dev/null "$data" 2>&1 >/dev/null | tail -1
+	done
 fi

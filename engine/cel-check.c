@@ -665,11 +665,15 @@ fold_binary(struct checker *c, struct cel_node *n)
 		} else if (n->op == CEL_OP_ADD && is_const(a, CEL_T_STRING) &&
 			   is_const(b, CEL_T_STRING)) {
 			struct cel_value v;
-			size_t len = a->lit.u.s->len + b->lit.u.s->len;
+			size_t alen = a->lit.u.s->len, len = alen + b->lit.u.s->len;
+			char *tmp = xmalloc(len + 1);
 
-			s = cel_lit_string(&c->prog->arena, a->lit.u.s->data, len,
+			/* Join first: copying len bytes from a alone would read past it. */
+			memcpy(tmp, a->lit.u.s->data, alen);
+			memcpy(tmp + alen, b->lit.u.s->data, b->lit.u.s->len);
+			s = cel_lit_string(&c->prog->arena, tmp, len,
 					   a->lit.u.s->nchars + b->lit.u.s->nchars);
-			memcpy(s->data + a->lit.u.s->len, b->lit.u.s->data, b->lit.u.s->len);
+			free(tmp);
 			memset(&v, 0, sizeof(v));
 			v.type = CEL_T_STRING;
 			v.u.s = s;
