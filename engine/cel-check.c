@@ -151,37 +151,11 @@ cel_env_find(const struct cel_env *env, const char *name)
 
 /* ------------------------------------------------------------ type names */
 
-/* CEL's name of a type, as its messages spell it. */
+/* CEL's name of a type, as its messages spell it (the runtime's names). */
 static const char *
 tname(enum cel_type t)
 {
-	switch (t) {
-	case CEL_T_NULL:
-		return "null_type";
-	case CEL_T_BOOL:
-		return "bool";
-	case CEL_T_INT:
-		return "int";
-	case CEL_T_DOUBLE:
-		return "double";
-	case CEL_T_STRING:
-		return "string";
-	case CEL_T_LIST:
-		return "list";
-	case CEL_T_MAP:
-		return "map";
-	case CEL_T_TYPE:
-		return "type";
-	case CEL_T_ERROR:
-		return "error";
-	case CEL_T_DYN:
-		return "dyn";
-	case CEL_T_UINT:
-		return "uint";
-	case CEL_T_BYTES:
-		return "bytes";
-	}
-	return "dyn";
+	return cel_type_name(t);
 }
 
 /* Type names used as values (`type(x) == int`). */
