@@ -14,8 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "check.h"
 #include "csv.h"
+#include "registry.h"
 #include "rules.h"
 #include "validate.h"
 
@@ -61,6 +64,8 @@ struct run {
 	size_t *nstates;
 	struct mdg_rules_run *rules;
 	struct mdg_rules_file *rf;  /* the rules of the file being checked, NULL: none */
+	struct mdg_buf regkey;      /* a key as the registry writes it */
+	bool reg_failed;            /* a registry lookup failed (reported once) */
 };
 
 /* Column of the file -> field of the domain. */
@@ -204,6 +209,25 @@ field_label(const struct mdg_field *f)
 	return f->label ? f->label : f->name;
 }
 
+/* Is the key a current golden record of the domain in the registry? */
+static bool
+in_registry(struct run *r, const struct mdg_domain *dom, const char *v, size_t len,
+	    struct mdg_golden_hit *hit)
+{
+	struct mdg_golden_hit tmp;
+	int rc;
+
+	if (r->o->registry == NULL || r->reg_failed)
+		return false;
+	rc = mdg_registry_golden_find(r->o->registry, mdg_domain_central(dom)->name, v, len,
+				      hit ? hit : &tmp);
+	if (rc < 0)
+		r->reg_failed = true;
+	if (hit == NULL)
+		mdg_golden_hit_free(&tmp);
+	return rc == 1;
+}
+
 /* Resolve a reference now; returns false when it must wait (self-reference). */
 static bool
 check_ref(struct run *r, const struct file_job *job, size_t record, long line,
@@ -229,6 +253,8 @@ check_ref(struct run *r, const struct file_job *job, size_t record, long line,
 		return true;
 	}
 	if (mdg_domain_has_existing(target, v, len))
+		return true;
+	if (in_registry(r, target, v, len, NULL))
 		return true;
 	if (target == mdg_domain_central(job->dom))
 		return false;
@@ -265,7 +291,7 @@ resolve_deferred(struct run *r, struct domain_state *st)
 					MDG_SEV_ERROR, "ref.rejected", msg);
 				set_state(r, dr->file_index, dr->record, 1);
 			}
-		} else {
+		} else if (!in_registry(r, st->dom, dr->value, strlen(dr->value), NULL)) {
 			snprintf(msg, sizeof(msg),
 				 "%s '%.100s' is not a known %s: it is in no %s file of this run and "
 				 "not among the records Odoo already has",
@@ -338,6 +364,38 @@ site_pattern(struct run *r, const struct mdg_field *f, const char *v, size_t len
 	return mdg_validate_value(&shadow, v, len, &r->vctx, vp, MDG_VPROBLEMS_MAX, NULL);
 }
 
+/*
+ * A record's value for the registry, in canonical form where it is valid
+ * ('.' as the decimal mark, ISO dates, the enumeration's spelling), so
+ * that golden values do not depend on the site that sent them.
+ */
+static void
+put_value(struct run *r, json_t *vals, const struct mdg_field *f, const char *v, size_t len,
+	  const char *canon, bool valid)
+{
+	char buf[64];
+	long ymd;
+	size_t i;
+
+	if (valid && canon != NULL) {
+		v = canon;
+		len = strlen(canon);
+	} else if (valid && len > 0 && f->type == MDG_FT_DATE &&
+		   mdg_parse_date(v, len, r->vctx.date_format, &ymd)) {
+		len = (size_t)snprintf(buf, sizeof(buf), "%04ld-%02ld-%02ld", ymd / 10000 % 10000,
+				       ymd / 100 % 100, ymd % 100);
+		v = buf;
+	} else if (valid && f->type == MDG_FT_DECIMAL && r->vctx.decimal != '.' &&
+		   len < sizeof(buf)) {
+		memcpy(buf, v, len);
+		for (i = 0; i < len; i++)
+			if (buf[i] == r->vctx.decimal)
+				buf[i] = '.';
+		v = buf;
+	}
+	json_object_set_new(vals, f->name, json_stringn(v, len));
+}
+
 /* The rules in force for the record; true when one rejects it. */
 static bool
 eval_rules(struct run *r, const struct file_job *job, size_t record, long record_line,
@@ -363,6 +421,45 @@ eval_rules(struct run *r, const struct file_job *job, size_t record, long record
 	return rejected;
 }
 
+/*
+ * The key is a current golden record of another site (or an enterprise-wide
+ * one): a finding naming it.  The site's own golden record is not a
+ * conflict (approving the record makes its next version).
+ */
+static bool
+registry_key_conflict(struct run *r, const struct file_job *job, size_t record, long line,
+		      const char *keyshow)
+{
+	struct mdg_golden_hit hit;
+	const char *site = job->site ? job->site->code : NULL;
+	bool conflict = false;
+	size_t i;
+	char msg[512];
+
+	mdg_buf_reset(&r->regkey);
+	for (i = 0; i < r->key.len; i++)
+		(void)mdg_buf_putc(&r->regkey, r->key.data[i] == '\x1f' ? '/' : r->key.data[i]);
+	if (!in_registry(r, job->dom, r->regkey.data ? r->regkey.data : "", r->regkey.len, &hit))
+		return false;
+	if (hit.site == NULL ? site != NULL : site == NULL || strcmp(hit.site, site) != 0) {
+		if (hit.submission > 0)
+			snprintf(msg, sizeof(msg),
+				 "business key '%.200s' is already approved %s%s (submission %lld, "
+				 "record %ld)",
+				 keyshow ? keyshow : "", hit.site ? "for site " : "enterprise-wide",
+				 hit.site ? hit.site : "", hit.submission, hit.record);
+		else
+			snprintf(msg, sizeof(msg), "business key '%.200s' is already approved %s%s",
+				 keyshow ? keyshow : "", hit.site ? "for site " : "enterprise-wide",
+				 hit.site ? hit.site : "");
+		finding(r, job->index, record, line, 0, keyshow, NULL, MDG_SEV_ERROR,
+			"key.registry", msg);
+		conflict = true;
+	}
+	mdg_golden_hit_free(&hit);
+	return conflict;
+}
+
 static void
 check_record(struct run *r, const struct file_job *job, const struct column *cols,
 	     size_t ncols, const int *colof, const struct csv_record *rec, size_t record,
@@ -379,6 +476,7 @@ check_record(struct run *r, const struct file_job *job, const struct column *col
 	size_t i, j, np;
 	long prev;
 	uint64_t key_hash = 0;
+	json_t *vals = r->o->on_record != NULL ? json_object() : NULL;
 
 	r->record_line = rec->line;
 	build_key(r, dom, cols, colof, rec, &key_complete);
@@ -431,6 +529,8 @@ check_record(struct run *r, const struct file_job *job, const struct column *col
 			}
 		}
 		np = mdg_validate_value(f, v, len, &r->vctx, vp, MDG_VPROBLEMS_MAX, &canon);
+		if (vals != NULL)
+			put_value(r, vals, f, v, len, np == 0 ? canon : NULL, np == 0);
 		if (np == 0 && f->re2 != NULL && len > 0)
 			np = site_pattern(r, f, v, len, vp);
 		for (j = 0; j < np; j++) {
@@ -465,6 +565,9 @@ check_record(struct run *r, const struct file_job *job, const struct column *col
 	}
 	if (rf != NULL && !damaged && eval_rules(r, job, record, rec->line, keyshow))
 		rejected = true;
+	if (key_complete && r->o->registry != NULL &&
+	    registry_key_conflict(r, job, record, rec->line, keyshow))
+		rejected = true;
 	if (key_complete) {
 		long mark = rejected ? -rec->line : rec->line;
 		if (!mdg_strset_add_hashed(&st->keys, key_hash, r->key.data, r->key.len, mark,
@@ -481,6 +584,13 @@ check_record(struct run *r, const struct file_job *job, const struct column *col
 		}
 	}
 	set_state(r, job->index, record, rejected ? 1 : 0);
+	if (vals != NULL) {
+		char *js = json_dumps(vals, JSON_COMPACT | JSON_SORT_KEYS);
+		r->o->on_record(r->o->on_record_arg, job->index, (long)record, rec->line,
+				keyshow, js ? js : "{}");
+		free(js);
+		json_decref(vals);
+	}
 	r->record_line = 0;
 }
 
@@ -576,6 +686,21 @@ list_domains(const struct mdg_enterprise *e, struct mdg_buf *b)
 		(void)mdg_buf_printf(b, "%s%s", i ? ", " : "", e->domains.v[i]->name);
 }
 
+/* ref() of a rule: the golden values of a key the run does not have. */
+static char *
+golden_values(void *arg, const char *domain, const char *key, size_t len)
+{
+	struct mdg_golden_hit hit;
+	char *v = NULL;
+
+	if (mdg_registry_golden_find(arg, domain, key, len, &hit) == 1) {
+		v = hit.values;
+		hit.values = NULL;
+	}
+	mdg_golden_hit_free(&hit);
+	return v;
+}
+
 int
 mdg_check_files(const struct mdg_enterprise *e, const struct mdg_check_opts *o,
 		char *const *files, size_t nfiles, struct mdg_report *rep, struct mdg_diags *fatal)
@@ -645,8 +770,12 @@ mdg_check_files(const struct mdg_enterprise *e, const struct mdg_check_opts *o,
 	r.vctx.mctx = e->domains.mctx;
 	mdg_buf_init(&r.key, 0);
 	mdg_buf_init(&r.keyshow, 0);
-	if (e->rules.n > 0)
+	mdg_buf_init(&r.regkey, 0);
+	if (e->rules.n > 0) {
 		r.rules = mdg_rules_run_new(e);
+		if (o->registry != NULL)
+			mdg_rules_run_set_fallback(r.rules, golden_values, o->registry);
+	}
 
 	for (i = 0; i < nfiles; i++) {
 		struct mdg_file_result *fr = &rep->files[i];
@@ -663,6 +792,11 @@ mdg_check_files(const struct mdg_enterprise *e, const struct mdg_check_opts *o,
 	}
 	for (j = 0; j < e->domains.n; j++)
 		resolve_deferred(&r, &r.ds[j]);
+	if (r.reg_failed && rc == MDG_OK) {
+		mdg_diag_at(fatal, MDG_SEV_ERROR, "registry.error", NULL, 0, 0, "%s",
+			    mdg_registry_error(o->registry));
+		rc = MDG_EIO;
+	}
 	for (i = 0; i < nfiles; i++) {
 		struct mdg_file_result *fr = &rep->files[i];
 		size_t rejected = 0;
@@ -683,6 +817,7 @@ mdg_check_files(const struct mdg_enterprise *e, const struct mdg_check_opts *o,
 	free(r.nstates);
 	mdg_buf_free(&r.key);
 	mdg_buf_free(&r.keyshow);
+	mdg_buf_free(&r.regkey);
 	mdg_rules_run_free(r.rules);
 	free(jobs);
 	return rc;

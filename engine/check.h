@@ -17,6 +17,8 @@
 #include "enterprise.h"
 #include "report.h"
 
+struct mdg_registry;
+
 struct mdg_check_opts {
 	const char *site;       /* --site, NULL: from the file name */
 	const char *domain;     /* --domain, NULL: from the file name */
@@ -25,6 +27,14 @@ struct mdg_check_opts {
 	size_t max_field;       /* 0: default */
 	size_t max_record;      /* 0: default */
 	size_t max_findings;    /* findings kept in the report, 0: no bound */
+	/* Called after each record with its values as a JSON object keyed by
+	 * field (the site's local codes mapped), for `mdgate submit`. */
+	void (*on_record)(void *arg, size_t file_index, long record, long line,
+			  const char *key, const char *values_json);
+	void *on_record_arg;
+	/* The registry, NULL: none.  Keys must be unique against its current
+	 * golden rows of other sites; references and ref() find its rows. */
+	struct mdg_registry *registry;
 };
 
 /* check.c */

@@ -11,10 +11,12 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "cmd.h"
 #include "enterprise.h"
+#include "registry.h"
 #include "report.h"
 
 static int cmd_check_exec(int argc, char **argv);
@@ -45,6 +47,10 @@ const struct mdg_cmd mdg_cmd_check = {
 		"                          0 for no limit); totals always count all of them\n"
 		"      --max-field BYTES   longest field accepted (default 1048576)\n"
 		"      --color WHEN        auto (default), always or never; NO_COLOR is honoured\n"
+		"  -r, --registry FILE     check against this registry too (default: the\n"
+		"                          configuration's, when that file exists): business\n"
+		"                          keys unique against other sites' approved records,\n"
+		"                          references and ref() resolved by approved records\n"
 		"  -h, --help              show this help\n"
 		"\n"
 		"Exit status: 0 no error finding; 1 at least one error finding (the gate fails);\n"
@@ -84,10 +90,14 @@ cmd_check_exec(int argc, char **argv)
 		{"max-findings", required_argument, NULL, OPT_MAX_FINDINGS},
 		{"max-field", required_argument, NULL, OPT_MAX_FIELD},
 		{"color", required_argument, NULL, OPT_COLOR},
+		{"registry", required_argument, NULL, 'r'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *config = NULL, *format = "text", *output = NULL, *color = "auto";
+	const char *regopt = NULL;
+	struct mdg_registry *reg = NULL;
+	char *rpath = NULL, *err = NULL;
 	struct mdg_check_opts o;
 	struct mdg_enterprise *e = NULL;
 	struct mdg_diags d;
@@ -101,7 +111,7 @@ cmd_check_exec(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	o.max_findings = 100000;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":c:s:d:f:o:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":c:s:d:f:o:r:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			config = optarg;
@@ -117,6 +127,9 @@ cmd_check_exec(int argc, char **argv)
 			break;
 		case 'o':
 			output = optarg;
+			break;
+		case 'r':
+			regopt = optarg;
 			break;
 		case OPT_DELIMITER:
 			if (strcmp(optarg, "auto") == 0)
@@ -179,6 +192,15 @@ cmd_check_exec(int argc, char **argv)
 	mdg_diags_render_all(stderr, &d, mdg_want_color(stderr));  /* warnings */
 	mdg_diags_free(&d);
 	mdg_diags_init(&d);
+	/* The registry takes part when given, or configured and already there. */
+	rpath = mdg_registry_path(e, regopt);
+	if (rpath != NULL && (regopt != NULL || access(rpath, F_OK) == 0)) {
+		if (mdg_registry_open(&reg, rpath, false, &err) != MDG_OK) {
+			fprintf(stderr, "mdgate: %s\n", err);
+			goto done;
+		}
+		o.registry = reg;
+	}
 
 	rc = mdg_check_files(e, &o, argv + optind, (size_t)(argc - optind), &rep, &d);
 	if (rc != MDG_OK) {
@@ -208,7 +230,10 @@ done:
 	}
 	mdg_report_free(&rep);
 	mdg_diags_free(&d);
+	mdg_registry_close(reg);
 	mdg_enterprise_free(e);
+	free(rpath);
+	free(err);
 	free(path);
 	return status;
 }

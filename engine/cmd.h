@@ -5,6 +5,7 @@
 #ifndef MDG_CMD_H
 #define MDG_CMD_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 struct mdg_cmd {
@@ -18,11 +19,32 @@ extern const struct mdg_cmd mdg_cmd_check;
 extern const struct mdg_cmd mdg_cmd_eval;
 extern const struct mdg_cmd mdg_cmd_lint;
 extern const struct mdg_cmd mdg_cmd_rules;
+extern const struct mdg_cmd mdg_cmd_registry;
+extern const struct mdg_cmd mdg_cmd_submit;
+extern const struct mdg_cmd mdg_cmd_review;
+extern const struct mdg_cmd mdg_cmd_approve;
+extern const struct mdg_cmd mdg_cmd_reject;
+extern const struct mdg_cmd mdg_cmd_audit;
+
+struct mdg_registry;
+struct mdg_check_opts;
 
 /* main.c */
 /* Print "mdgate: <msg>" and a hint to standard error; returns 2. */
 int mdg_usage_error(const struct mdg_cmd *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void mdg_print_help(FILE *out, const struct mdg_cmd *cmd);
+
+/* cmd-registry.c */
+/* Find (--registry, else the configuration's) and open the registry; returns an exit status. */
+int mdg_cmd_open_registry(const struct mdg_cmd *cmd, const char *config, const char *regpath,
+			  bool create, struct mdg_registry **reg);
+
+/* cmd-submit.c */
+/* Check the files, write the report, store them as submissions (or, with
+ * import, as the steward's initial golden set); returns an exit status. */
+int mdg_submit_files(const struct mdg_cmd *cmd, const char *config, const char *regpath,
+		     const char *role, struct mdg_check_opts *o, const char *format,
+		     const char *output, char **files, size_t nfiles, bool import);
 
 #endif

@@ -19,6 +19,12 @@ static const struct mdg_cmd *const commands[] = {
 	&mdg_cmd_eval,
 	&mdg_cmd_lint,
 	&mdg_cmd_rules,
+	&mdg_cmd_submit,
+	&mdg_cmd_review,
+	&mdg_cmd_approve,
+	&mdg_cmd_reject,
+	&mdg_cmd_registry,
+	&mdg_cmd_audit,
 	NULL,
 };
 

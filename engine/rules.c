@@ -19,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "enterprise.h"
 #include "rules.h"
 #include "validate.h"
@@ -1243,6 +1245,9 @@ struct ref_store {
 	size_t n, cap;
 	struct cel_value *names;       /* the maps' keys: the field names, shared */
 	struct cel_map **existing;     /* per existing entry */
+	struct mdg_strset fkeys;       /* key -> index in fmaps: records found by the fallback */
+	struct cel_map **fmaps;
+	size_t nf;
 };
 
 struct mdg_rules_run {
@@ -1253,6 +1258,8 @@ struct mdg_rules_run {
 	struct mdg_arena arena;        /* kept records, existing records */
 	struct cel_ctx ctx;
 	struct mdg_rules_file *cur;    /* the file being evaluated */
+	mdg_rules_fallback_fn fallback;  /* records beyond the run (the registry), may be NULL */
+	void *fallback_arg;
 };
 
 struct mdg_rules_file {
@@ -1359,6 +1366,64 @@ convert(const struct mdg_field *f, const char *v, size_t len, char decimal, int 
 	return true;
 }
 
+/*
+ * A record the fallback (the registry) knows, as a map of its fields;
+ * values come as JSON text in canonical form ('.' decimals, ISO dates) and
+ * are cached per key for the rest of the run.
+ */
+static bool
+fallback_lookup(struct mdg_rules_run *run, struct ref_store *st, const char *key, size_t len,
+		struct cel_map **out)
+{
+	const struct mdg_domain *dom = st->dom;
+	struct cel_map *m;
+	struct cel_value *vals;
+	json_t *obj;
+	char *js;
+	long idx;
+	size_t j;
+
+	if (mdg_strset_get(&st->fkeys, key, len, &idx)) {
+		*out = idx >= 0 ? st->fmaps[idx] : NULL;
+		return idx >= 0;
+	}
+	js = run->fallback(run->fallback_arg, dom->name, key, len);
+	obj = js ? json_loads(js, 0, NULL) : NULL;
+	free(js);
+	if (obj == NULL || !json_is_object(obj)) {
+		json_decref(obj);
+		(void)mdg_strset_add(&st->fkeys, key, len, -1, NULL);
+		return false;
+	}
+	m = mdg_arena_alloc(&run->arena, sizeof(*m));
+	vals = mdg_arena_alloc(&run->arena, (dom->nfields ? dom->nfields : 1) * sizeof(*vals));
+	for (j = 0; j < dom->nfields; j++) {
+		json_t *v = json_object_get(obj, dom->fields[j].name);
+		vals[j] = cel_null();
+		if (json_is_string(v) &&
+		    !convert(&dom->fields[j], json_string_value(v), json_string_length(v), '.',
+			     MDG_DATE_ISO, NULL, &run->arena, &vals[j]))
+			vals[j] = cel_null();
+	}
+	json_decref(obj);
+	m->n = dom->nfields;
+	m->keys = st->names;
+	m->values = vals;
+	st->fmaps = xreallocarray(st->fmaps, st->nf + 1, sizeof(*st->fmaps));
+	st->fmaps[st->nf] = m;
+	(void)mdg_strset_add(&st->fkeys, key, len, (long)st->nf, NULL);
+	st->nf++;
+	*out = m;
+	return true;
+}
+
+void
+mdg_rules_run_set_fallback(struct mdg_rules_run *run, mdg_rules_fallback_fn fn, void *arg)
+{
+	run->fallback = fn;
+	run->fallback_arg = arg;
+}
+
 static bool
 ref_lookup(void *payload, int ref_index, const struct cel_value *key, struct cel_value *out)
 {
@@ -1366,6 +1431,7 @@ ref_lookup(void *payload, int ref_index, const struct cel_value *key, struct cel
 	struct mdg_rules_file *rf = run->cur;
 	const struct mdg_field *f;
 	struct ref_store *st;
+	struct cel_map *fm;
 	size_t t;
 	long idx;
 
@@ -1388,6 +1454,11 @@ ref_lookup(void *payload, int ref_index, const struct cel_value *key, struct cel
 		out->u.map = st->existing[idx];
 		return true;
 	}
+	if (run->fallback != NULL && fallback_lookup(run, st, key->u.s->data, key->u.s->len, &fm)) {
+		out->type = CEL_T_MAP;
+		out->u.map = fm;
+		return true;
+	}
 	if (st->overflow) {
 		out->type = CEL_T_ERROR;
 		out->u.err = "ref(): the run has more records of this domain than are kept "
@@ -1404,6 +1475,7 @@ store_init(struct mdg_rules_run *run, struct ref_store *st, const struct mdg_dom
 
 	st->dom = dom;
 	mdg_strset_init(&st->keys);
+	mdg_strset_init(&st->fkeys);
 	st->names = mdg_arena_alloc(&run->arena, (dom->nfields ? dom->nfields : 1) *
 							 sizeof(*st->names));
 	for (i = 0; i < dom->nfields; i++)
@@ -1479,6 +1551,8 @@ mdg_rules_run_free(struct mdg_rules_run *run)
 	for (i = 0; i < run->nstores; i++) {
 		mdg_strset_free(&run->stores[i].keys);
 		free(run->stores[i].maps);
+		mdg_strset_free(&run->stores[i].fkeys);
+		free(run->stores[i].fmaps);
 	}
 	free(run->stores);
 	cel_ctx_free(&run->ctx);

@@ -151,6 +151,14 @@ struct mdg_rule_result {
 };
 
 struct mdg_rules_run *mdg_rules_run_new(const struct mdg_enterprise *e);
+/*
+ * Where ref() looks when a key is neither in the run nor among the records
+ * Odoo has: fn returns the record's values as a JSON object (malloc'd
+ * text, canonical values) or NULL.  Used for the registry's golden rows.
+ */
+typedef char *(*mdg_rules_fallback_fn)(void *arg, const char *domain, const char *key,
+				       size_t len);
+void mdg_rules_run_set_fallback(struct mdg_rules_run *run, mdg_rules_fallback_fn fn, void *arg);
 void mdg_rules_run_free(struct mdg_rules_run *run);
 /* Does the run keep records of this (central) domain for ref()? */
 bool mdg_rules_run_keeps(const struct mdg_rules_run *run, const struct mdg_domain *dom);

@@ -1,0 +1,1211 @@
+/*
+ * registry.c - the SQLite registry: opening and migrating the schema,
+ * transactions with a retry on a busy database, submissions, decisions,
+ * golden versions, and the audit trail whose events are chained by
+ * SHA-256 (OpenSSL's EVP) over a canonical serialisation of each event.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <sqlite3.h>
+
+#include "registry.h"
+#include "util.h"
+
+struct mdg_registry {
+	sqlite3 *db;
+	char *path;
+	char *err;
+	sqlite3_stmt *find;   /* the current golden row of a key, prepared once */
+	sqlite3_stmt *g_old;  /* make_golden's statements, prepared once */
+	sqlite3_stmt *g_new;
+};
+
+static const char *const migrations[] = {
+	/* version 1: the initial schema */
+	"CREATE TABLE submissions ("
+	"  id INTEGER PRIMARY KEY,"
+	"  site TEXT,"
+	"  domain TEXT NOT NULL,"
+	"  file TEXT NOT NULL,"
+	"  input_sha256 TEXT NOT NULL,"
+	"  rules_sha256 TEXT NOT NULL,"
+	"  submitted_by TEXT NOT NULL,"
+	"  submitted_at TEXT NOT NULL,"
+	"  records INTEGER NOT NULL DEFAULT 0,"
+	"  accepted INTEGER NOT NULL DEFAULT 0,"
+	"  rejected INTEGER NOT NULL DEFAULT 0,"
+	"  review INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE records ("
+	"  id INTEGER PRIMARY KEY,"
+	"  submission INTEGER NOT NULL REFERENCES submissions(id),"
+	"  record INTEGER NOT NULL,"
+	"  line INTEGER NOT NULL,"
+	"  site TEXT,"
+	"  domain TEXT NOT NULL,"
+	"  key TEXT,"
+	"  vals TEXT NOT NULL,"
+	"  state TEXT NOT NULL CHECK(state IN ('accepted','rejected','review','approved')),"
+	"  decided_by TEXT,"
+	"  decided_at TEXT,"
+	"  comment TEXT,"
+	"  UNIQUE(submission, record));"
+	"CREATE INDEX records_state ON records(state, site, domain);"
+	"CREATE TABLE findings ("
+	"  id INTEGER PRIMARY KEY,"
+	"  submission INTEGER NOT NULL REFERENCES submissions(id),"
+	"  record INTEGER REFERENCES records(id),"
+	"  code TEXT NOT NULL,"
+	"  severity TEXT NOT NULL,"
+	"  field TEXT,"
+	"  message TEXT NOT NULL,"
+	"  line INTEGER);"
+	"CREATE INDEX findings_record ON findings(record);"
+	"CREATE TABLE golden ("
+	"  id INTEGER PRIMARY KEY,"
+	"  domain TEXT NOT NULL,"
+	"  key TEXT NOT NULL,"
+	"  version INTEGER NOT NULL,"
+	"  site TEXT,"
+	"  vals TEXT NOT NULL,"
+	"  from_record INTEGER REFERENCES records(id),"
+	"  approved_by TEXT NOT NULL,"
+	"  approved_at TEXT NOT NULL,"
+	"  is_current INTEGER NOT NULL DEFAULT 1,"
+	"  UNIQUE(domain, key, version));"
+	"CREATE INDEX golden_current ON golden(domain, key) WHERE is_current;"
+	"CREATE TABLE events ("
+	"  seq INTEGER PRIMARY KEY,"
+	"  at TEXT NOT NULL,"
+	"  actor TEXT NOT NULL,"
+	"  role TEXT NOT NULL,"
+	"  site TEXT,"
+	"  kind TEXT NOT NULL,"
+	"  submission INTEGER,"
+	"  detail TEXT,"
+	"  input_sha256 TEXT,"
+	"  rules_sha256 TEXT,"
+	"  prev_hash TEXT NOT NULL,"
+	"  hash TEXT NOT NULL);"
+	"CREATE TRIGGER events_no_update BEFORE UPDATE ON events"
+	"  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"
+	"CREATE TRIGGER events_no_delete BEFORE DELETE ON events"
+	"  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;",
+};
+
+#define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
+#define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
+
+/* ------------------------------------------------------------- errors */
+
+static const char *
+explain(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_FULL:
+		return "the disk is full";
+	case SQLITE_READONLY:
+		return "the registry cannot be written (read-only file or folder)";
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return "the registry is locked by another process";
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		return "the file is damaged or not a registry";
+	case SQLITE_CANTOPEN:
+		return "the registry cannot be opened";
+	case SQLITE_IOERR:
+		return "an input/output error";
+	case SQLITE_PERM:
+		return "permission denied";
+	default:
+		return NULL;
+	}
+}
+
+static int
+fail(struct mdg_registry *reg, int rc, const char *what)
+{
+	const char *why = explain(rc);
+	const char *detail = reg->db ? sqlite3_errmsg(reg->db) : sqlite3_errstr(rc);
+
+	free(reg->err);
+	if (why != NULL)
+		reg->err = xasprintf("%s: %s: %s (%s)", reg->path, what, why, detail);
+	else
+		reg->err = xasprintf("%s: %s: %s", reg->path, what, detail);
+	return MDG_ERR;
+}
+
+static int
+failf(struct mdg_registry *reg, const char *msg)
+{
+	free(reg->err);
+	reg->err = xasprintf("%s: %s", reg->path, msg);
+	return MDG_ERR;
+}
+
+const char *
+mdg_registry_error(const struct mdg_registry *reg)
+{
+	return reg->err ? reg->err : "no error";
+}
+
+const char *
+mdg_registry_file(const struct mdg_registry *reg)
+{
+	return reg->path;
+}
+
+struct sqlite3 *
+mdg_registry_db(struct mdg_registry *reg)
+{
+	return reg->db;
+}
+
+/* ------------------------------------------------------------ helpers */
+
+static void
+now_utc(char buf[64])
+{
+	struct timespec ts;
+	struct tm tm;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	snprintf(buf, 64, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 ts.tv_nsec / 1000000);
+}
+
+static void
+hex(const unsigned char *md, unsigned int len, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	unsigned int i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = digits[md[i] >> 4];
+		out[2 * i + 1] = digits[md[i] & 15];
+	}
+	out[2 * len] = '\0';
+}
+
+static void
+bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s == NULL)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+}
+
+static int
+prepare(struct mdg_registry *reg, const char *sql, sqlite3_stmt **st)
+{
+	int rc = sqlite3_prepare_v2(reg->db, sql, -1, st, NULL);
+
+	if (rc != SQLITE_OK)
+		return fail(reg, rc, "cannot prepare a statement");
+	return MDG_OK;
+}
+
+static int
+exec(struct mdg_registry *reg, const char *sql, const char *what)
+{
+	int rc = sqlite3_exec(reg->db, sql, NULL, NULL, NULL);
+
+	return rc == SQLITE_OK ? MDG_OK : fail(reg, rc, what);
+}
+
+/* ------------------------------------------------------ transactions */
+
+int
+mdg_registry_begin(struct mdg_registry *reg)
+{
+	int rc, tries;
+	struct timespec pause = {0, 50 * 1000 * 1000};
+
+	/* busy_timeout waits inside SQLite; this loop covers what it gives up on. */
+	for (tries = 0; tries < 40; tries++) {
+		rc = sqlite3_exec(reg->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+		if (rc == SQLITE_OK)
+			return MDG_OK;
+		if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+			break;
+		nanosleep(&pause, NULL);
+	}
+	return fail(reg, rc, "cannot start a transaction");
+}
+
+int
+mdg_registry_commit(struct mdg_registry *reg)
+{
+	int rc = sqlite3_exec(reg->db, "COMMIT", NULL, NULL, NULL);
+
+	if (rc != SQLITE_OK) {
+		fail(reg, rc, "cannot commit; nothing was changed");
+		mdg_registry_rollback(reg);
+		return MDG_ERR;
+	}
+	return MDG_OK;
+}
+
+void
+mdg_registry_rollback(struct mdg_registry *reg)
+{
+	if (!sqlite3_get_autocommit(reg->db))
+		(void)sqlite3_exec(reg->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* ------------------------------------------------------- open, schema */
+
+char *
+mdg_registry_path(const struct mdg_enterprise *e, const char *explicit_path)
+{
+	if (explicit_path != NULL)
+		return xstrdup(explicit_path);
+	if (e != NULL && e->registry != NULL)
+		return xstrdup(e->registry);
+	return NULL;
+}
+
+static int
+mkdirs(const char *dir)
+{
+	char *p = xstrdup(dir), *s;
+	int rc = 0;
+
+	for (s = p + 1; ; s++) {
+		if (*s == '/' || *s == '\0') {
+			char c = *s;
+			*s = '\0';
+			if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+				rc = -1;
+				break;
+			}
+			*s = c;
+			if (c == '\0')
+				break;
+		}
+	}
+	free(p);
+	return rc;
+}
+
+int
+mdg_registry_schema_version(struct mdg_registry *reg)
+{
+	sqlite3_stmt *st;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(reg->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static int
+migrate(struct mdg_registry *reg)
+{
+	int v;
+	size_t i;
+	char sql[64];
+
+	if ((v = mdg_registry_schema_version(reg)) < 0)
+		return fail(reg, sqlite3_errcode(reg->db), "cannot read the schema version");
+	if ((size_t)v > NMIGRATIONS) {
+		free(reg->err);
+		reg->err = xasprintf("%s: the registry has schema version %d, newer than this "
+				     "mdgate knows (%zu); use a newer mdgate",
+				     reg->path, v, NMIGRATIONS);
+		return MDG_ERR;
+	}
+	for (i = (size_t)v; i < NMIGRATIONS; i++) {
+		if (mdg_registry_begin(reg) != MDG_OK)
+			return MDG_ERR;
+		/* Another process may have migrated while we waited for the lock. */
+		if ((size_t)mdg_registry_schema_version(reg) > i) {
+			mdg_registry_rollback(reg);
+			continue;
+		}
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %zu", i + 1);
+		if (exec(reg, migrations[i], "cannot create the schema") != MDG_OK ||
+		    exec(reg, sql, "cannot set the schema version") != MDG_OK) {
+			mdg_registry_rollback(reg);
+			return MDG_ERR;
+		}
+		if (mdg_registry_commit(reg) != MDG_OK)
+			return MDG_ERR;
+	}
+	return MDG_OK;
+}
+
+int
+mdg_registry_open(struct mdg_registry **out, const char *path, bool create, char **errmsg)
+{
+	struct mdg_registry *reg = xcalloc(1, sizeof(*reg));
+	struct stat sb;
+	int rc, flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+
+	*out = NULL;
+	*errmsg = NULL;
+	reg->path = xstrdup(path);
+	if (stat(path, &sb) != 0) {
+		if (!create) {
+			*errmsg = xasprintf("%s: no registry there; create it with "
+					    "'mdgate registry init'", path);
+			goto fail;
+		} else {
+			char *dir = mdg_path_dir(path);
+			if (mkdirs(dir) != 0) {
+				*errmsg = xasprintf("%s: cannot create the folder %s: %s", path,
+						    dir, strerror(errno));
+				free(dir);
+				goto fail;
+			}
+			free(dir);
+			flags |= SQLITE_OPEN_CREATE;
+		}
+	}
+	rc = sqlite3_open_v2(path, &reg->db, flags, NULL);
+	if (rc != SQLITE_OK) {
+		fail(reg, rc, "cannot open");
+		goto fail_reg;
+	}
+	sqlite3_extended_result_codes(reg->db, 1);
+	sqlite3_busy_timeout(reg->db, 5000);
+	if (exec(reg, "PRAGMA foreign_keys = ON", "cannot enable foreign keys") != MDG_OK)
+		goto fail_reg;
+	/* WAL needs a writable folder; a read-only registry is still readable. */
+	if (access(path, W_OK) == 0 &&
+	    exec(reg, "PRAGMA journal_mode = WAL", "cannot switch to WAL") != MDG_OK)
+		goto fail_reg;
+	if (migrate(reg) != MDG_OK)
+		goto fail_reg;
+	*out = reg;
+	return MDG_OK;
+fail_reg:
+	*errmsg = xstrdup(reg->err);
+fail:
+	mdg_registry_close(reg);
+	return MDG_ERR;
+}
+
+void
+mdg_registry_close(struct mdg_registry *reg)
+{
+	if (reg == NULL)
+		return;
+	sqlite3_finalize(reg->find);
+	sqlite3_finalize(reg->g_old);
+	sqlite3_finalize(reg->g_new);
+	if (reg->db != NULL)
+		sqlite3_close_v2(reg->db);
+	free(reg->path);
+	free(reg->err);
+	free(reg);
+}
+
+/* ----------------------------------------------------------- identity */
+
+int
+mdg_identity_parse(struct mdg_identity *id, const char *role, char **errmsg)
+{
+	const char *actor;
+
+	memset(id, 0, sizeof(*id));
+	*errmsg = NULL;
+	if (role == NULL)
+		role = getenv("MDGATE_ROLE");
+	if (role == NULL || *role == '\0') {
+		*errmsg = xstrdup("no identity: give --as steward or --as site:CODE "
+				  "(or set MDGATE_ROLE)");
+		return MDG_ERR;
+	}
+	if (strcmp(role, "steward") == 0) {
+		id->steward = true;
+	} else if (strncmp(role, "site:", 5) == 0 && role[5] != '\0') {
+		id->site = xstrdup(role + 5);
+	} else {
+		*errmsg = xasprintf("unknown role '%s': steward or site:CODE", role);
+		return MDG_ERR;
+	}
+	id->role = xstrdup(role);
+	actor = getenv("MDGATE_ACTOR");
+	if (actor == NULL || *actor == '\0')
+		actor = getenv("USER");
+	id->actor = xstrdup(actor && *actor ? actor : "unknown");
+	return MDG_OK;
+}
+
+void
+mdg_identity_free(struct mdg_identity *id)
+{
+	free(id->actor);
+	free(id->site);
+	free(id->role);
+	memset(id, 0, sizeof(*id));
+}
+
+/* ------------------------------------------------------------ digests */
+
+int
+mdg_sha256_file(const char *path, char out[65])
+{
+	EVP_MD_CTX *ctx;
+	unsigned char md[EVP_MAX_MD_SIZE], buf[65536];
+	unsigned int len = 0;
+	size_t n;
+	FILE *f;
+	int rc = MDG_EIO;
+
+	if ((f = fopen(path, "rb")) == NULL)
+		return MDG_EIO;
+	ctx = EVP_MD_CTX_new();
+	if (ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
+		goto done;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		if (EVP_DigestUpdate(ctx, buf, n) != 1)
+			goto done;
+	if (ferror(f) || EVP_DigestFinal_ex(ctx, md, &len) != 1)
+		goto done;
+	hex(md, len, out);
+	rc = MDG_OK;
+done:
+	EVP_MD_CTX_free(ctx);
+	fclose(f);
+	return rc;
+}
+
+static int
+strp_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* SHA-256 over "path\0sha256\n" of every definition file in force, sorted. */
+void
+mdg_sha256_definitions(const struct mdg_enterprise *e, char out[65])
+{
+	const char **files;
+	size_t n = 0, cap, i, j;
+	struct mdg_buf b;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+	char h[65];
+
+	cap = 1 + e->domains.n + e->rules.n;
+	for (i = 0; i < e->nsites; i++)
+		cap += e->sites[i].next_files;
+	files = xcalloc(cap, sizeof(*files));
+	files[n++] = e->file;
+	for (i = 0; i < e->domains.n; i++)
+		if (e->domains.v[i]->file != NULL)
+			files[n++] = e->domains.v[i]->file;
+	for (i = 0; i < e->rules.n; i++)
+		if (e->rules.v[i]->file != NULL)
+			files[n++] = e->rules.v[i]->file;
+	for (i = 0; i < e->nsites; i++)
+		for (j = 0; j < e->sites[i].next_files; j++)
+			files[n++] = e->sites[i].ext_files[j];
+	qsort(files, n, sizeof(*files), strp_cmp);
+	mdg_buf_init(&b, 0);
+	for (i = 0; i < n; i++) {
+		if (i > 0 && strcmp(files[i], files[i - 1]) == 0)
+			continue;
+		if (mdg_sha256_file(files[i], h) != MDG_OK)
+			strcpy(h, "unreadable");
+		(void)mdg_buf_printf(&b, "%s%c%s\n", mdg_path_base(files[i]), 0, h);
+	}
+	if (EVP_Digest(b.data ? b.data : "", b.len, md, &len, EVP_sha256(), NULL) == 1)
+		hex(md, len, out);
+	else
+		strcpy(out, ZERO_HASH);
+	mdg_buf_free(&b);
+	free(files);
+}
+
+/* -------------------------------------------------------- audit trail */
+
+struct event {
+	long long seq;
+	const char *at, *actor, *role, *site, *kind;
+	long long submission;   /* 0: none */
+	const char *detail, *input_sha, *rules_sha, *prev_hash;
+};
+
+static void
+canon_field(struct mdg_buf *b, const char *name, const char *v)
+{
+	if (v == NULL)
+		(void)mdg_buf_printf(b, "%s=-\n", name);
+	else
+		(void)mdg_buf_printf(b, "%s=%zu:%s\n", name, strlen(v), v);
+}
+
+/* hash = SHA-256 of the canonical form: every field named, length-prefixed. */
+static int
+event_hash(const struct event *ev, char out[65])
+{
+	struct mdg_buf b;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+	int rc;
+
+	mdg_buf_init(&b, 0);
+	(void)mdg_buf_printf(&b, "mdgate-event-v1\nseq=%lld\n", ev->seq);
+	canon_field(&b, "at", ev->at);
+	canon_field(&b, "actor", ev->actor);
+	canon_field(&b, "role", ev->role);
+	canon_field(&b, "site", ev->site);
+	canon_field(&b, "kind", ev->kind);
+	if (ev->submission > 0)
+		(void)mdg_buf_printf(&b, "submission=%lld\n", ev->submission);
+	else
+		canon_field(&b, "submission", NULL);
+	canon_field(&b, "detail", ev->detail);
+	canon_field(&b, "input_sha256", ev->input_sha);
+	canon_field(&b, "rules_sha256", ev->rules_sha);
+	canon_field(&b, "prev_hash", ev->prev_hash);
+	rc = EVP_Digest(b.data, b.len, md, &len, EVP_sha256(), NULL) == 1 ? MDG_OK : MDG_ERR;
+	if (rc == MDG_OK)
+		hex(md, len, out);
+	mdg_buf_free(&b);
+	return rc;
+}
+
+int
+mdg_registry_event(struct mdg_registry *reg, const struct mdg_identity *id, const char *kind,
+		   const char *site, long long submission, const char *detail_json,
+		   const char *input_sha, const char *rules_sha)
+{
+	sqlite3_stmt *st = NULL;
+	struct event ev;
+	char at[64], prev[65], h[65];
+	int rc = MDG_ERR, s;
+
+	if (prepare(reg, "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1", &st) != MDG_OK)
+		return MDG_ERR;
+	strcpy(prev, ZERO_HASH);
+	memset(&ev, 0, sizeof(ev));
+	ev.seq = 1;
+	if ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *p = sqlite3_column_text(st, 1);
+		ev.seq = sqlite3_column_int64(st, 0) + 1;
+		snprintf(prev, sizeof(prev), "%s", p ? (const char *)p : "");
+	} else if (s != SQLITE_DONE) {
+		fail(reg, s, "cannot read the audit trail");
+		goto done;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	now_utc(at);
+	ev.at = at;
+	ev.actor = id->actor;
+	ev.role = id->role;
+	ev.site = site;
+	ev.kind = kind;
+	ev.submission = submission;
+	ev.detail = detail_json;
+	ev.input_sha = input_sha;
+	ev.rules_sha = rules_sha;
+	ev.prev_hash = prev;
+	if (event_hash(&ev, h) != MDG_OK) {
+		failf(reg, "cannot compute SHA-256");
+		goto done;
+	}
+	if (prepare(reg, "INSERT INTO events(seq, at, actor, role, site, kind, submission, detail,"
+			 " input_sha256, rules_sha256, prev_hash, hash)"
+			 " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", &st) != MDG_OK)
+		goto done;
+	sqlite3_bind_int64(st, 1, ev.seq);
+	bind_text(st, 2, at);
+	bind_text(st, 3, id->actor);
+	bind_text(st, 4, id->role);
+	bind_text(st, 5, site);
+	bind_text(st, 6, kind);
+	if (submission > 0)
+		sqlite3_bind_int64(st, 7, submission);
+	bind_text(st, 8, detail_json);
+	bind_text(st, 9, input_sha);
+	bind_text(st, 10, rules_sha);
+	bind_text(st, 11, prev);
+	bind_text(st, 12, h);
+	if ((s = sqlite3_step(st)) != SQLITE_DONE) {
+		fail(reg, s, "cannot append to the audit trail");
+		goto done;
+	}
+	rc = MDG_OK;
+done:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static const char *
+col_text(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+int
+mdg_registry_verify(struct mdg_registry *reg, long long *bad_seq, char **why, long long *nevents)
+{
+	sqlite3_stmt *st = NULL;
+	char prev[65], h[65];
+	long long expect = 1;
+	int s, rc = MDG_OK;
+
+	*bad_seq = 0;
+	*why = NULL;
+	*nevents = 0;
+	if (prepare(reg, "SELECT seq, at, actor, role, site, kind, submission, detail,"
+			 " input_sha256, rules_sha256, prev_hash, hash FROM events ORDER BY seq",
+		    &st) != MDG_OK)
+		return MDG_EIO;
+	strcpy(prev, ZERO_HASH);
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		struct event ev;
+		const char *stored = col_text(st, 11);
+
+		memset(&ev, 0, sizeof(ev));
+		ev.seq = sqlite3_column_int64(st, 0);
+		ev.at = col_text(st, 1);
+		ev.actor = col_text(st, 2);
+		ev.role = col_text(st, 3);
+		ev.site = col_text(st, 4);
+		ev.kind = col_text(st, 5);
+		ev.submission = sqlite3_column_type(st, 6) == SQLITE_NULL ? 0 :
+				sqlite3_column_int64(st, 6);
+		ev.detail = col_text(st, 7);
+		ev.input_sha = col_text(st, 8);
+		ev.rules_sha = col_text(st, 9);
+		ev.prev_hash = col_text(st, 10);
+		(*nevents)++;
+		if (ev.seq != expect) {
+			*bad_seq = ev.seq;
+			*why = xasprintf("expected event %lld, found %lld: events before it were "
+					 "deleted", expect, ev.seq);
+			rc = MDG_ERR;
+			break;
+		}
+		if (ev.prev_hash == NULL || strcmp(ev.prev_hash, prev) != 0) {
+			*bad_seq = ev.seq;
+			*why = xstrdup("its link to the previous event does not match: an event "
+				       "was deleted, inserted or reordered");
+			rc = MDG_ERR;
+			break;
+		}
+		if (event_hash(&ev, h) != MDG_OK || stored == NULL || strcmp(h, stored) != 0) {
+			*bad_seq = ev.seq;
+			*why = xstrdup("its content does not match its hash: the event was changed");
+			rc = MDG_ERR;
+			break;
+		}
+		snprintf(prev, sizeof(prev), "%s", stored);
+		expect++;
+	}
+	if (rc == MDG_OK && s != SQLITE_DONE)
+	{
+		fail(reg, s, "cannot read the audit trail");
+		rc = MDG_EIO;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* ---------------------------------------------------------- submissions */
+
+enum { ST_ACCEPTED = 0, ST_REVIEW = 1, ST_REJECTED = 2 };
+static const char *const state_names[] = {"accepted", "review", "rejected"};
+
+static int make_golden(struct mdg_registry *reg, const struct mdg_identity *id,
+		       long long recid, const char *at);
+
+/* Approve an imported submission's records that have no error, at once. */
+static int
+import_golden(struct mdg_registry *reg, const struct mdg_identity *id, long long sub,
+	      const char *at, size_t *n)
+{
+	sqlite3_stmt *sel = NULL, *upd = NULL, *central = NULL;
+	int rc = MDG_ERR, s;
+
+	*n = 0;
+	if (prepare(reg, "UPDATE golden SET site = NULL WHERE from_record = ?", &central) != MDG_OK)
+		return MDG_ERR;
+	if (prepare(reg, "SELECT id FROM records WHERE submission = ? AND state <> 'rejected'"
+			 " ORDER BY record", &sel) != MDG_OK ||
+	    prepare(reg, "UPDATE records SET state = 'approved', decided_by = ?2,"
+			 " decided_at = ?3, comment = 'initial import' WHERE id = ?1",
+		    &upd) != MDG_OK)
+		goto done;
+	sqlite3_bind_int64(sel, 1, sub);
+	while ((s = sqlite3_step(sel)) == SQLITE_ROW) {
+		long long recid = sqlite3_column_int64(sel, 0);
+		sqlite3_reset(upd);
+		sqlite3_bind_int64(upd, 1, recid);
+		bind_text(upd, 2, id->actor);
+		bind_text(upd, 3, at);
+		if ((s = sqlite3_step(upd)) != SQLITE_DONE) {
+			fail(reg, s, "cannot record the import");
+			goto done;
+		}
+		if (make_golden(reg, id, recid, at) != MDG_OK)
+			goto done;
+		/* The steward's import is enterprise-wide, whatever file it came from. */
+		sqlite3_reset(central);
+		sqlite3_bind_int64(central, 1, recid);
+		if ((s = sqlite3_step(central)) != SQLITE_DONE) {
+			fail(reg, s, "cannot record the import");
+			goto done;
+		}
+		(*n)++;
+	}
+	if (s != SQLITE_DONE) {
+		fail(reg, s, "cannot read the records");
+		goto done;
+	}
+	rc = MDG_OK;
+done:
+	sqlite3_finalize(sel);
+	sqlite3_finalize(upd);
+	sqlite3_finalize(central);
+	return rc;
+}
+
+static int
+submit_tx(struct mdg_registry *reg, const struct mdg_identity *id,
+	  const struct mdg_report *rep, const struct mdg_reg_record *recs, size_t nrecs,
+	  char (*input_sha)[65], const char *rules_sha, long long *ids, bool import)
+{
+	sqlite3_stmt *ins_sub = NULL, *ins_rec = NULL, *ins_find = NULL, *upd_sub = NULL;
+	unsigned char **states = NULL;
+	long long **recids = NULL;
+	size_t i, f, counts[3];
+	char at[64];
+	int rc = MDG_ERR, s;
+
+	states = xcalloc(rep->nfiles ? rep->nfiles : 1, sizeof(*states));
+	recids = xcalloc(rep->nfiles ? rep->nfiles : 1, sizeof(*recids));
+	for (f = 0; f < rep->nfiles; f++) {
+		size_t n = rep->files[f].records;
+		states[f] = xcalloc(n ? n : 1, 1);
+		recids[f] = xcalloc(n ? n : 1, sizeof(**recids));
+	}
+	for (i = 0; i < rep->findings.n; i++) {
+		const struct mdg_diag *d = &rep->findings.v[i];
+		size_t fi = d->file_index;
+		unsigned char st;
+		if (fi >= rep->nfiles || d->record <= 0 ||
+		    (size_t)d->record > rep->files[fi].records)
+			continue;
+		st = d->severity == MDG_SEV_ERROR ? ST_REJECTED :
+		     d->severity == MDG_SEV_WARNING ? ST_REVIEW : ST_ACCEPTED;
+		if (st > states[fi][d->record - 1])
+			states[fi][d->record - 1] = st;
+	}
+	now_utc(at);
+	if (mdg_registry_begin(reg) != MDG_OK)
+		goto out;
+	if (prepare(reg, "INSERT INTO submissions(site, domain, file, input_sha256, rules_sha256,"
+			 " submitted_by, submitted_at) VALUES (?,?,?,?,?,?,?)", &ins_sub) ||
+	    prepare(reg, "INSERT INTO records(submission, record, line, site, domain, key, vals,"
+			 " state) VALUES (?,?,?,?,?,?,?,?)", &ins_rec) ||
+	    prepare(reg, "INSERT INTO findings(submission, record, code, severity, field,"
+			 " message, line) VALUES (?,?,?,?,?,?,?)", &ins_find) ||
+	    prepare(reg, "UPDATE submissions SET records=?, accepted=?, rejected=?, review=?"
+			 " WHERE id=?", &upd_sub))
+		goto fail;
+	for (f = 0; f < rep->nfiles; f++) {
+		const struct mdg_file_result *fr = &rep->files[f];
+		sqlite3_reset(ins_sub);
+		bind_text(ins_sub, 1, fr->site);
+		bind_text(ins_sub, 2, fr->domain ? fr->domain : "");
+		bind_text(ins_sub, 3, fr->path);
+		bind_text(ins_sub, 4, input_sha[f]);
+		bind_text(ins_sub, 5, rules_sha);
+		bind_text(ins_sub, 6, id->actor);
+		bind_text(ins_sub, 7, at);
+		if ((s = sqlite3_step(ins_sub)) != SQLITE_DONE) {
+			fail(reg, s, "cannot store the submission");
+			goto fail;
+		}
+		ids[f] = sqlite3_last_insert_rowid(reg->db);
+	}
+	for (i = 0; i < nrecs; i++) {
+		const struct mdg_reg_record *r = &recs[i];
+		const struct mdg_file_result *fr;
+		if (r->file_index >= rep->nfiles || r->record <= 0 ||
+		    (size_t)r->record > rep->files[r->file_index].records)
+			continue;
+		fr = &rep->files[r->file_index];
+		sqlite3_reset(ins_rec);
+		sqlite3_bind_int64(ins_rec, 1, ids[r->file_index]);
+		sqlite3_bind_int64(ins_rec, 2, r->record);
+		sqlite3_bind_int64(ins_rec, 3, r->line);
+		bind_text(ins_rec, 4, fr->site);
+		bind_text(ins_rec, 5, fr->domain ? fr->domain : "");
+		bind_text(ins_rec, 6, r->key);
+		bind_text(ins_rec, 7, r->values ? r->values : "{}");
+		bind_text(ins_rec, 8, state_names[states[r->file_index][r->record - 1]]);
+		if ((s = sqlite3_step(ins_rec)) != SQLITE_DONE) {
+			fail(reg, s, "cannot store a record");
+			goto fail;
+		}
+		recids[r->file_index][r->record - 1] = sqlite3_last_insert_rowid(reg->db);
+	}
+	for (i = 0; i < rep->findings.n; i++) {
+		const struct mdg_diag *d = &rep->findings.v[i];
+		size_t fi = d->file_index;
+		if (fi >= rep->nfiles)
+			continue;
+		sqlite3_reset(ins_find);
+		sqlite3_bind_int64(ins_find, 1, ids[fi]);
+		if (d->record > 0 && (size_t)d->record <= rep->files[fi].records &&
+		    recids[fi][d->record - 1] > 0)
+			sqlite3_bind_int64(ins_find, 2, recids[fi][d->record - 1]);
+		else
+			sqlite3_bind_null(ins_find, 2);
+		bind_text(ins_find, 3, d->code ? d->code : "");
+		bind_text(ins_find, 4, mdg_severity_name(d->severity));
+		bind_text(ins_find, 5, d->field);
+		bind_text(ins_find, 6, d->message ? d->message : "");
+		sqlite3_bind_int64(ins_find, 7, d->line);
+		if ((s = sqlite3_step(ins_find)) != SQLITE_DONE) {
+			fail(reg, s, "cannot store a finding");
+			goto fail;
+		}
+	}
+	for (f = 0; f < rep->nfiles; f++) {
+		const struct mdg_file_result *fr = &rep->files[f];
+		json_t *detail;
+		char *dj;
+		size_t nfind = 0;
+		memset(counts, 0, sizeof(counts));
+		for (i = 0; i < fr->records; i++)
+			counts[states[f][i]]++;
+		for (i = 0; i < rep->findings.n; i++)
+			if (rep->findings.v[i].file_index == f)
+				nfind++;
+		sqlite3_reset(upd_sub);
+		sqlite3_bind_int64(upd_sub, 1, (long long)fr->records);
+		sqlite3_bind_int64(upd_sub, 2, (long long)counts[ST_ACCEPTED]);
+		sqlite3_bind_int64(upd_sub, 3, (long long)counts[ST_REJECTED]);
+		sqlite3_bind_int64(upd_sub, 4, (long long)counts[ST_REVIEW]);
+		sqlite3_bind_int64(upd_sub, 5, ids[f]);
+		if ((s = sqlite3_step(upd_sub)) != SQLITE_DONE) {
+			fail(reg, s, "cannot store the submission's totals");
+			goto fail;
+		}
+		detail = json_pack("{s:s, s:s?, s:I, s:I, s:I, s:I, s:I}", "file", fr->path,
+				   "domain", fr->domain, "records", (json_int_t)fr->records,
+				   "accepted", (json_int_t)counts[ST_ACCEPTED],
+				   "rejected", (json_int_t)counts[ST_REJECTED],
+				   "review", (json_int_t)counts[ST_REVIEW],
+				   "findings", (json_int_t)nfind);
+		if (import) {
+			size_t ngolden;
+			if (import_golden(reg, id, ids[f], at, &ngolden) != MDG_OK) {
+				json_decref(detail);
+				goto fail;
+			}
+			json_object_set_new(detail, "golden", json_integer((json_int_t)ngolden));
+		}
+		dj = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS);
+		json_decref(detail);
+		s = mdg_registry_event(reg, id, import ? "imported" : "submitted", fr->site, ids[f],
+				       dj, input_sha[f], rules_sha);
+		free(dj);
+		if (s != MDG_OK)
+			goto fail;
+	}
+	if (mdg_registry_commit(reg) != MDG_OK)
+		goto out;
+	rc = MDG_OK;
+	goto out;
+fail:
+	mdg_registry_rollback(reg);
+out:
+	sqlite3_finalize(ins_sub);
+	sqlite3_finalize(ins_rec);
+	sqlite3_finalize(ins_find);
+	sqlite3_finalize(upd_sub);
+	for (f = 0; f < rep->nfiles; f++) {
+		free(states[f]);
+		free(recids[f]);
+	}
+	free(states);
+	free(recids);
+	return rc;
+}
+
+int
+mdg_registry_submit(struct mdg_registry *reg, const struct mdg_identity *id,
+		    const struct mdg_report *rep, const struct mdg_reg_record *recs, size_t nrecs,
+		    char (*input_sha)[65], const char *rules_sha, long long *ids)
+{
+	return submit_tx(reg, id, rep, recs, nrecs, input_sha, rules_sha, ids, false);
+}
+
+int
+mdg_registry_import(struct mdg_registry *reg, const struct mdg_identity *id,
+		    const struct mdg_report *rep, const struct mdg_reg_record *recs, size_t nrecs,
+		    char (*input_sha)[65], const char *rules_sha, long long *ids)
+{
+	if (!id->steward) {
+		char *why = xasprintf("only the central steward may import golden records; "
+				      "site %s may not", id->site);
+		if (mdg_registry_refused(reg, id, 0, "import", why) == MDG_OK) {
+			free(reg->err);
+			reg->err = xasprintf("refused: %s", why);
+		}
+		free(why);
+		return MDG_EREFUSED;
+	}
+	return submit_tx(reg, id, rep, recs, nrecs, input_sha, rules_sha, ids, true);
+}
+
+/* ------------------------------------------------------------ decisions */
+
+int
+mdg_registry_refused(struct mdg_registry *reg, const struct mdg_identity *id,
+		     long long submission, const char *what, const char *why)
+{
+	json_t *detail;
+	char *dj;
+	int rc;
+
+	if (mdg_registry_begin(reg) != MDG_OK)
+		return MDG_ERR;
+	detail = json_pack("{s:s, s:s}", "action", what, "reason", why);
+	dj = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(detail);
+	rc = mdg_registry_event(reg, id, "refused", id->site, submission, dj, NULL, NULL);
+	free(dj);
+	if (rc != MDG_OK) {
+		mdg_registry_rollback(reg);
+		return MDG_ERR;
+	}
+	return mdg_registry_commit(reg);
+}
+
+static int
+make_golden(struct mdg_registry *reg, const struct mdg_identity *id, long long recid,
+	    const char *at)
+{
+	int s;
+
+	/* The key's current row stops being current; the new one is the next version. */
+	if (reg->g_old == NULL &&
+	    prepare(reg, "UPDATE golden SET is_current = 0 WHERE is_current AND"
+			 " (domain, key) = (SELECT domain, COALESCE(key, '#' || id) FROM records"
+			 " WHERE id = ?1)", &reg->g_old) != MDG_OK)
+		return MDG_ERR;
+	if (reg->g_new == NULL &&
+	    prepare(reg, "INSERT INTO golden(domain, key, version, site, vals, from_record,"
+			 " approved_by, approved_at, is_current)"
+			 " SELECT r.domain, COALESCE(r.key, '#' || r.id),"
+			 "  1 + COALESCE((SELECT MAX(g.version) FROM golden g WHERE g.domain ="
+			 "   r.domain AND g.key = COALESCE(r.key, '#' || r.id)), 0),"
+			 "  r.site, r.vals, r.id, ?2, ?3, 1 FROM records r WHERE r.id = ?1",
+		    &reg->g_new) != MDG_OK)
+		return MDG_ERR;
+	sqlite3_reset(reg->g_old);
+	sqlite3_bind_int64(reg->g_old, 1, recid);
+	s = sqlite3_step(reg->g_old);
+	sqlite3_reset(reg->g_old);
+	if (s != SQLITE_DONE)
+		return fail(reg, s, "cannot update a golden record");
+	sqlite3_reset(reg->g_new);
+	sqlite3_bind_int64(reg->g_new, 1, recid);
+	bind_text(reg->g_new, 2, id->actor);
+	bind_text(reg->g_new, 3, at);
+	s = sqlite3_step(reg->g_new);
+	sqlite3_reset(reg->g_new);
+	if (s != SQLITE_DONE)
+		return fail(reg, s, "cannot write a golden record");
+	return MDG_OK;
+}
+
+int
+mdg_registry_decide(struct mdg_registry *reg, const struct mdg_identity *id,
+		    long long submission, const long *records, size_t nrecords, bool approve,
+		    const char *comment, size_t *changed)
+{
+	sqlite3_stmt *sub = NULL, *sel = NULL, *upd = NULL;
+	const char *what = approve ? "approve" : "reject";
+	char *site = NULL, *input_sha = NULL, *rules_sha = NULL, *why = NULL, *dj = NULL;
+	json_t *nums = json_array(), *detail;
+	char at[64];
+	size_t i;
+	int rc = MDG_ERR, s;
+
+	*changed = 0;
+	if (mdg_registry_begin(reg) != MDG_OK)
+		goto out;
+	if (prepare(reg, "SELECT site, input_sha256, rules_sha256 FROM submissions WHERE id = ?",
+		    &sub) != MDG_OK)
+		goto fail;
+	sqlite3_bind_int64(sub, 1, submission);
+	if ((s = sqlite3_step(sub)) != SQLITE_ROW) {
+		if (s == SQLITE_DONE) {
+			free(reg->err);
+			reg->err = xasprintf("%s: there is no submission %lld", reg->path,
+					     submission);
+		} else {
+			fail(reg, s, "cannot read the submission");
+		}
+		goto fail;
+	}
+	if (sqlite3_column_type(sub, 0) != SQLITE_NULL)
+		site = xstrdup(col_text(sub, 0));
+	input_sha = xstrdup(col_text(sub, 1));
+	rules_sha = xstrdup(col_text(sub, 2));
+	if (!id->steward) {
+		if (site == NULL)
+			why = xasprintf("submission %lld is enterprise-wide: only the central "
+					"steward may %s it", submission, what);
+		else if (strcmp(site, id->site) != 0)
+			why = xasprintf("submission %lld belongs to site %s: site %s may not %s "
+					"it", submission, site, id->site, what);
+	}
+	if (why != NULL) {
+		sqlite3_reset(sub);
+		mdg_registry_rollback(reg);
+		if (mdg_registry_refused(reg, id, submission, what, why) != MDG_OK)
+			goto out;
+		free(reg->err);
+		reg->err = xasprintf("refused: %s", why);
+		rc = MDG_EREFUSED;
+		goto out;
+	}
+	now_utc(at);
+	if (prepare(reg, "SELECT id, record, state FROM records WHERE submission = ?1 AND"
+			 " (?2 = 0 OR record = ?2) AND (?2 <> 0 OR state IN ('accepted','review'))"
+			 " ORDER BY record", &sel) != MDG_OK ||
+	    prepare(reg, "UPDATE records SET state = ?2, decided_by = ?3, decided_at = ?4,"
+			 " comment = ?5 WHERE id = ?1", &upd) != MDG_OK)
+		goto fail;
+	for (i = 0; i < (nrecords ? nrecords : 1); i++) {
+		bool any = false;
+		sqlite3_reset(sel);
+		sqlite3_bind_int64(sel, 1, submission);
+		sqlite3_bind_int64(sel, 2, nrecords ? records[i] : 0);
+		while ((s = sqlite3_step(sel)) == SQLITE_ROW) {
+			long long recid = sqlite3_column_int64(sel, 0);
+			long long num = sqlite3_column_int64(sel, 1);
+			const char *state = col_text(sel, 2);
+			any = true;
+			if (strcmp(state, "accepted") != 0 && strcmp(state, "review") != 0) {
+				free(reg->err);
+				reg->err = xasprintf("%s: record %lld of submission %lld is %s, not "
+						     "waiting for a decision; nothing was changed",
+						     reg->path, num, submission, state);
+				goto fail;
+			}
+			sqlite3_reset(upd);
+			sqlite3_bind_int64(upd, 1, recid);
+			bind_text(upd, 2, approve ? "approved" : "rejected");
+			bind_text(upd, 3, id->actor);
+			bind_text(upd, 4, at);
+			bind_text(upd, 5, comment);
+			if ((s = sqlite3_step(upd)) != SQLITE_DONE) {
+				fail(reg, s, "cannot record the decision");
+				goto fail;
+			}
+			if (approve && make_golden(reg, id, recid, at) != MDG_OK)
+				goto fail;
+			json_array_append_new(nums, json_integer(num));
+			(*changed)++;
+		}
+		if (s != SQLITE_DONE) {
+			fail(reg, s, "cannot read the records");
+			goto fail;
+		}
+		if (nrecords && !any) {
+			free(reg->err);
+			reg->err = xasprintf("%s: submission %lld has no record %ld; nothing was "
+					     "changed", reg->path, submission, records[i]);
+			goto fail;
+		}
+	}
+	detail = json_pack("{s:O, s:I, s:s?}", "records", nums, "count", (json_int_t)*changed,
+			   "comment", comment);
+	dj = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(detail);
+	if (mdg_registry_event(reg, id, approve ? "approved" : "rejected", site, submission, dj,
+			       input_sha, rules_sha) != MDG_OK)
+		goto fail;
+	if (mdg_registry_commit(reg) != MDG_OK)
+		goto out;
+	rc = MDG_OK;
+	goto out;
+fail:
+	mdg_registry_rollback(reg);
+	*changed = 0;
+out:
+	sqlite3_finalize(sub);
+	sqlite3_finalize(sel);
+	sqlite3_finalize(upd);
+	json_decref(nums);
+	free(site);
+	free(input_sha);
+	free(rules_sha);
+	free(why);
+	free(dj);
+	return rc;
+}
+
+/* ------------------------------------------------------------ lookups */
+
+int
+mdg_registry_golden_find(struct mdg_registry *reg, const char *domain, const char *key,
+			 size_t len, struct mdg_golden_hit *hit)
+{
+	int s, rc;
+
+	memset(hit, 0, sizeof(*hit));
+	if (reg->find == NULL &&
+	    prepare(reg, "SELECT g.site, r.submission, r.record, g.vals, g.version FROM golden g"
+			 " LEFT JOIN records r ON r.id = g.from_record"
+			 " WHERE g.domain = ?1 AND g.key = ?2 AND g.is_current", &reg->find) != MDG_OK)
+		return MDG_ERR;
+	sqlite3_reset(reg->find);
+	sqlite3_bind_text(reg->find, 1, domain, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(reg->find, 2, key, (int)len, SQLITE_TRANSIENT);
+	s = sqlite3_step(reg->find);
+	if (s == SQLITE_ROW) {
+		if (sqlite3_column_type(reg->find, 0) != SQLITE_NULL)
+			hit->site = xstrdup(col_text(reg->find, 0));
+		hit->submission = sqlite3_column_int64(reg->find, 1);
+		hit->record = (long)sqlite3_column_int64(reg->find, 2);
+		hit->values = xstrdup(col_text(reg->find, 3));
+		hit->version = (long)sqlite3_column_int64(reg->find, 4);
+		rc = 1;
+	} else if (s == SQLITE_DONE) {
+		rc = 0;
+	} else {
+		rc = fail(reg, s, "cannot look up a golden record");
+	}
+	sqlite3_reset(reg->find);
+	return rc;
+}
+
+void
+mdg_golden_hit_free(struct mdg_golden_hit *hit)
+{
+	free(hit->site);
+	free(hit->values);
+	memset(hit, 0, sizeof(*hit));
+}
