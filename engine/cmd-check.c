@@ -51,6 +51,7 @@ const struct mdg_cmd mdg_cmd_check = {
 		"                          configuration's, when that file exists): business\n"
 		"                          keys unique against other sites' approved records,\n"
 		"                          references and ref() resolved by approved records\n"
+		"      --no-registry       check the files alone, even when a registry exists\n"
 		"  -h, --help              show this help\n"
 		"\n"
 		"Exit status: 0 no error finding; 1 at least one error finding (the gate fails);\n"
@@ -58,7 +59,14 @@ const struct mdg_cmd mdg_cmd_check = {
 	.exec = cmd_check_exec,
 };
 
-enum { OPT_DELIMITER = 256, OPT_ENCODING, OPT_MAX_FINDINGS, OPT_MAX_FIELD, OPT_COLOR };
+enum {
+	OPT_DELIMITER = 256,
+	OPT_ENCODING,
+	OPT_MAX_FINDINGS,
+	OPT_MAX_FIELD,
+	OPT_COLOR,
+	OPT_NO_REGISTRY,
+};
 
 static bool
 parse_size(const char *s, size_t *out)
@@ -91,11 +99,13 @@ cmd_check_exec(int argc, char **argv)
 		{"max-field", required_argument, NULL, OPT_MAX_FIELD},
 		{"color", required_argument, NULL, OPT_COLOR},
 		{"registry", required_argument, NULL, 'r'},
+		{"no-registry", no_argument, NULL, OPT_NO_REGISTRY},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *config = NULL, *format = "text", *output = NULL, *color = "auto";
 	const char *regopt = NULL;
+	bool no_registry = false;
 	struct mdg_registry *reg = NULL;
 	char *rpath = NULL, *err = NULL;
 	struct mdg_check_opts o;
@@ -157,6 +167,9 @@ cmd_check_exec(int argc, char **argv)
 						       "--max-field needs a positive number, not '%s'",
 						       optarg);
 			break;
+		case OPT_NO_REGISTRY:
+			no_registry = true;
+			break;
 		case OPT_COLOR:
 			if (strcmp(optarg, "auto") && strcmp(optarg, "always") && strcmp(optarg, "never"))
 				return mdg_usage_error(&mdg_cmd_check,
@@ -193,7 +206,7 @@ cmd_check_exec(int argc, char **argv)
 	mdg_diags_free(&d);
 	mdg_diags_init(&d);
 	/* The registry takes part when given, or configured and already there. */
-	rpath = mdg_registry_path(e, regopt);
+	rpath = no_registry ? NULL : mdg_registry_path(e, regopt);
 	if (rpath != NULL && (regopt != NULL || access(rpath, F_OK) == 0)) {
 		if (mdg_registry_open(&reg, rpath, false, &err) != MDG_OK) {
 			fprintf(stderr, "mdgate: %s\n", err);
