@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -100,6 +101,30 @@ static const char *const migrations[] = {
 	"  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"
 	"CREATE TRIGGER events_no_delete BEFORE DELETE ON events"
 	"  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;",
+	/*
+	 * version 2: the chain head, a second copy of the last event's seq and
+	 * hash, moved forward by a trigger in the same transaction as every
+	 * event, so that verify notices the deletion of the last event(s).  Its
+	 * own triggers allow only that step forward.
+	 */
+	"CREATE TABLE chain_head ("
+	"  one INTEGER PRIMARY KEY CHECK (one = 1),"
+	"  seq INTEGER NOT NULL,"
+	"  hash TEXT NOT NULL);"
+	"INSERT INTO chain_head(one, seq, hash) SELECT 1, COALESCE(MAX(seq), 0),"
+	"  COALESCE((SELECT hash FROM events ORDER BY seq DESC LIMIT 1),"
+	"           '" "0000000000000000000000000000000000000000000000000000000000000000" "')"
+	"  FROM events;"
+	"CREATE TRIGGER chain_head_no_insert BEFORE INSERT ON chain_head"
+	"  BEGIN SELECT RAISE(ABORT, 'the chain head has one row'); END;"
+	"CREATE TRIGGER chain_head_no_delete BEFORE DELETE ON chain_head"
+	"  BEGIN SELECT RAISE(ABORT, 'the chain head has one row'); END;"
+	"CREATE TRIGGER chain_head_forward BEFORE UPDATE ON chain_head"
+	"  WHEN NEW.one <> 1 OR NEW.seq <> OLD.seq + 1 OR"
+	"       NEW.hash IS NOT (SELECT hash FROM events WHERE seq = NEW.seq)"
+	"  BEGIN SELECT RAISE(ABORT, 'the chain head only follows the audit trail'); END;"
+	"CREATE TRIGGER events_move_head AFTER INSERT ON events"
+	"  BEGIN UPDATE chain_head SET seq = NEW.seq, hash = NEW.hash WHERE one = 1; END;",
 };
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
@@ -136,7 +161,13 @@ static int
 fail(struct mdg_registry *reg, int rc, const char *what)
 {
 	const char *why = explain(rc);
-	const char *detail = reg->db ? sqlite3_errmsg(reg->db) : sqlite3_errstr(rc);
+	const char *detail = sqlite3_errstr(rc);
+
+	/* SQLite's own message when it is about this error (it may name a column
+	 * or a constraint); the generic text of the code otherwise. */
+	if (reg->db != NULL && (sqlite3_extended_errcode(reg->db) == rc ||
+				sqlite3_errcode(reg->db) == rc))
+		detail = sqlite3_errmsg(reg->db);
 
 	free(reg->err);
 	if (why != NULL)
@@ -352,6 +383,34 @@ migrate(struct mdg_registry *reg)
 	return MDG_OK;
 }
 
+/* Whether the file (an existing one) lies on a file system mounted read-only. */
+static bool
+on_readonly_fs(const char *path)
+{
+	struct statvfs vfs;
+
+	return statvfs(path, &vfs) == 0 && (vfs.f_flag & ST_RDONLY) != 0;
+}
+
+/* "file:PATH?immutable=1", the path percent-encoded where a URI needs it. */
+static char *
+immutable_uri(const char *path)
+{
+	struct mdg_buf b;
+	const unsigned char *p;
+
+	mdg_buf_init(&b, 0);
+	(void)mdg_buf_printf(&b, "file:");
+	for (p = (const unsigned char *)path; *p; p++) {
+		if (*p == '%' || *p == '?' || *p == '#' || *p <= ' ' || *p >= 0x7f)
+			(void)mdg_buf_printf(&b, "%%%02X", *p);
+		else
+			(void)mdg_buf_printf(&b, "%c", *p);
+	}
+	(void)mdg_buf_printf(&b, "?immutable=1");
+	return b.data;
+}
+
 int
 mdg_registry_open(struct mdg_registry **out, const char *path, bool create, char **errmsg)
 {
@@ -379,7 +438,29 @@ mdg_registry_open(struct mdg_registry **out, const char *path, bool create, char
 			flags |= SQLITE_OPEN_CREATE;
 		}
 	}
-	rc = sqlite3_open_v2(path, &reg->db, flags, NULL);
+	if (on_readonly_fs(path)) {
+		/* A WAL database cannot be opened on a read-only file system (no -shm can
+		 * be made) unless SQLite is told nothing can change it: then it is read,
+		 * and any write fails as SQLITE_READONLY with a clear error.  Committed
+		 * transactions still in a -wal file would be ignored that way: refuse. */
+		char *wal = xasprintf("%s-wal", path), *uri;
+		struct stat wb;
+		bool pending = stat(wal, &wb) == 0 && wb.st_size > 0;
+
+		free(wal);
+		if (pending) {
+			*errmsg = xasprintf("%s: the registry is on a read-only file system and its "
+					    "write-ahead log (%s-wal) holds changes not yet in the "
+					    "file; open it once where it can be written", path, path);
+			goto fail;
+		}
+		uri = immutable_uri(path);
+		rc = sqlite3_open_v2(uri, &reg->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI |
+				     SQLITE_OPEN_NOMUTEX, NULL);
+		free(uri);
+	} else {
+		rc = sqlite3_open_v2(path, &reg->db, flags, NULL);
+	}
 	if (rc != SQLITE_OK) {
 		fail(reg, rc, "cannot open");
 		goto fail_reg;
@@ -659,6 +740,56 @@ col_text(sqlite3_stmt *st, int i)
 	return (const char *)sqlite3_column_text(st, i);
 }
 
+/*
+ * The trail's end against the chain head kept beside it: deleting the last
+ * event(s) leaves a chain that is sound in itself, but shorter than the head.
+ * last/last_hash: the last event verified (0 and the zero hash: none).
+ */
+static int
+verify_head(struct mdg_registry *reg, long long last, const char *last_hash,
+	    long long *bad_seq, char **why)
+{
+	sqlite3_stmt *st = NULL;
+	long long head;
+	int s, rc = MDG_OK;
+
+	if (prepare(reg, "SELECT seq, hash FROM chain_head WHERE one = 1", &st) != MDG_OK)
+		return MDG_EIO;
+	s = sqlite3_step(st);
+	if (s == SQLITE_DONE) {
+		*bad_seq = last + 1;
+		*why = xstrdup("the chain head (the record of the last event) is missing");
+		rc = MDG_ERR;
+	} else if (s != SQLITE_ROW) {
+		fail(reg, s, "cannot read the chain head");
+		rc = MDG_EIO;
+	} else {
+		const char *hash = col_text(st, 1);
+		head = sqlite3_column_int64(st, 0);
+		if (head > last) {
+			*bad_seq = last + 1;
+			*why = last + 1 == head ?
+			       xasprintf("the last event (%lld) was deleted: the chain head "
+					 "records it", head) :
+			       xasprintf("events %lld to %lld, the last ones, were deleted: the "
+					 "chain head records event %lld", last + 1, head, head);
+			rc = MDG_ERR;
+		} else if (head < last) {
+			*bad_seq = head + 1;
+			*why = xasprintf("the chain head records event %lld as the last: the "
+					 "events after it were added around the registry", head);
+			rc = MDG_ERR;
+		} else if (hash == NULL || strcmp(hash, last_hash) != 0) {
+			*bad_seq = last;
+			*why = xstrdup("it does not match the chain head: the last event was "
+				       "replaced");
+			rc = MDG_ERR;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 int
 mdg_registry_verify(struct mdg_registry *reg, long long *bad_seq, char **why, long long *nevents)
 {
@@ -722,6 +853,8 @@ mdg_registry_verify(struct mdg_registry *reg, long long *bad_seq, char **why, lo
 		rc = MDG_EIO;
 	}
 	sqlite3_finalize(st);
+	if (rc == MDG_OK)
+		rc = verify_head(reg, expect - 1, prev, bad_seq, why);
 	return rc;
 }
 
@@ -742,7 +875,8 @@ import_golden(struct mdg_registry *reg, const struct mdg_identity *id, long long
 	int rc = MDG_ERR, s;
 
 	*n = 0;
-	if (prepare(reg, "UPDATE golden SET site = NULL WHERE from_record = ?", &central) != MDG_OK)
+	/* By the golden row's id (make_golden's insert): from_record has no index. */
+	if (prepare(reg, "UPDATE golden SET site = NULL WHERE id = ?", &central) != MDG_OK)
 		return MDG_ERR;
 	if (prepare(reg, "SELECT id FROM records WHERE submission = ? AND state <> 'rejected'"
 			 " ORDER BY record", &sel) != MDG_OK ||
@@ -765,7 +899,7 @@ import_golden(struct mdg_registry *reg, const struct mdg_identity *id, long long
 			goto done;
 		/* The steward's import is enterprise-wide, whatever file it came from. */
 		sqlite3_reset(central);
-		sqlite3_bind_int64(central, 1, recid);
+		sqlite3_bind_int64(central, 1, sqlite3_last_insert_rowid(reg->db));
 		if ((s = sqlite3_step(central)) != SQLITE_DONE) {
 			fail(reg, s, "cannot record the import");
 			goto done;

@@ -20,7 +20,7 @@ expect_grep "$TMP/err" "registry init" "a missing registry says how to create it
 
 run mdgate registry init
 expect_rc 0 "registry init"
-expect_grep "$TMP/out" "schema version 1" "init reports the schema version"
+expect_grep "$TMP/out" "schema version 2" "init reports the schema version"
 [ -f registry/mdgate.db ] && ok || fail "the registry file and its folder are created"
 run mdgate registry init
 expect_rc 0 "init again is harmless"
@@ -156,5 +156,59 @@ then ok; else fail "the trail's triggers refuse an UPDATE"; fi
 run mdgate audit verify
 expect_rc 1 "verify finds the changed event"
 expect_grep "$TMP/out" "event 2: .*changed" "verify names the changed event"
+
+# Failing writes end with a clear error and leave the registry as it was.
+# A registry that cannot be created (its folder cannot be made):
+run mdgate registry init --registry /proc/mdgate/x.db
+expect_rc 2 "a registry where no folder can be made"
+expect_grep "$TMP/err" "/proc/mdgate/x.db: cannot create the folder /proc/mdgate" \
+	"the error names the file and why"
+# Disk full and read-only need a small file system of their own (tmpfs); where
+# mounting is not allowed (not root, a container without CAP_SYS_ADMIN) these
+# are skipped with a note, not failed.  The fault-injection unit test
+# (test_registry_faults) covers SQLITE_FULL and SQLITE_READONLY everywhere.
+trap 'umount "$TMP/small" 2>/dev/null || true; rm -rf "$TMP"' EXIT INT TERM
+BCFG="$top_srcdir/bench/mdgate-norules.yaml"
+mkdir -p "$TMP/small"
+if mount -t tmpfs -o size=256k tmpfs "$TMP/small" 2>/dev/null; then
+	REG="$TMP/small/reg.db"
+	awk -v n=4000 -v error_rate=0 -v seed=7 -f "$top_srcdir/bench/gen-items.awk" >"$TMP/items.csv"
+	head -21 "$TMP/items.csv" >"$TMP/items20.csv"
+	run mdgate submit --as site:BE01 --site BE01 --domain item --config "$BCFG" \
+		--registry "$REG" "$TMP/items20.csv"
+	expect_rc 0 "a small submission fits"
+	mdgate registry stats --config "$BCFG" --registry "$REG" >"$TMP/stats-before"
+	run mdgate submit --as site:BE01 --site BE01 --domain item --config "$BCFG" \
+		--registry "$REG" "$TMP/items.csv"
+	expect_rc 2 "submitting onto a full disk"
+	expect_grep "$TMP/err" "$REG: .*the disk is full" "disk full: the error names the file and the cause"
+	mdgate registry stats --config "$BCFG" --registry "$REG" >"$TMP/stats-after"
+	if cmp -s "$TMP/stats-before" "$TMP/stats-after"; then ok; else
+		fail "disk full: the registry changed"; diff "$TMP/stats-before" "$TMP/stats-after" >&2 || true
+	fi
+	run mdgate audit verify --config "$BCFG" --registry "$REG"
+	expect_rc 0 "disk full: the trail is intact"
+	if python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); assert c.execute("PRAGMA integrity_check").fetchone()[0]=="ok"' "$REG"
+	then ok; else fail "disk full: integrity_check"; fi
+	run mdgate approve 1 --as site:BE01 --config "$BCFG" --registry "$REG"
+	expect_rc 0 "after a disk-full error the registry works on (a small approval fits)"
+
+	# The same file system remounted read-only: writes refused, reads work.
+	if mount -o remount,ro "$TMP/small" 2>/dev/null; then
+		run mdgate submit --as site:BE01 --site BE01 --domain item --config "$BCFG" \
+			--registry "$REG" "$TMP/items20.csv"
+		expect_rc 2 "submitting to a read-only registry"
+		expect_grep "$TMP/err" "$REG: .*\(cannot be written\|read-only\|readonly\)" \
+			"read-only: the error names the file and the cause"
+		run mdgate registry stats --config "$BCFG" --registry "$REG"
+		expect_rc 0 "a read-only registry can still be read"
+		expect_grep "$TMP/out" "approved *20" "read-only: the earlier approval is there"
+	else
+		echo "SKIP: cannot remount tmpfs read-only: read-only registry test skipped"
+	fi
+	umount "$TMP/small"
+else
+	echo "SKIP: cannot mount a small tmpfs (not root?): disk-full and read-only tests skipped"
+fi
 
 finish

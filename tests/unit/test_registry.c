@@ -2,7 +2,8 @@
  * test_registry.c - the registry layer: schema creation and the refusal of
  * a newer schema, submit -> approve -> golden versions, role refusals that
  * are recorded, and the audit chain catching a changed event (triggers
- * dropped), a deleted event and a swapped pair.
+ * dropped), a deleted event and a swapped pair; the chain head catching the
+ * deletion of the last events, and its migration from schema version 1.
  */
 #include "config.h"
 
@@ -294,6 +295,56 @@ test_registry_chain(void **state)
 	mdg_registry_close(reg);
 }
 
+/* Deleting the last event(s) leaves a sound chain; the chain head notices. */
+static void
+test_registry_chain_head(void **state)
+{
+	struct mdg_registry *reg = trail("tail");
+	long long bad, n;
+	char *why = NULL, *path;
+
+	(void)state;
+	assert_int_equal(count(reg, "SELECT seq FROM chain_head"), 5);
+	/* The head cannot be moved back, deleted or doubled by hand. */
+	assert_int_not_equal(sqlite3_exec(mdg_registry_db(reg),
+					  "UPDATE chain_head SET seq = 4, hash = (SELECT hash FROM"
+					  " events WHERE seq = 4)", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_not_equal(sqlite3_exec(mdg_registry_db(reg), "DELETE FROM chain_head", NULL,
+					  NULL, NULL), SQLITE_OK);
+	assert_int_not_equal(sqlite3_exec(mdg_registry_db(reg),
+					  "INSERT INTO chain_head VALUES (2, 0, 'x')", NULL, NULL,
+					  NULL), SQLITE_OK);
+	exec_ok(reg, "DROP TRIGGER events_no_delete; DELETE FROM events WHERE seq = 5");
+	expect_bad(reg, 5);
+	exec_ok(reg, "DELETE FROM events WHERE seq = 4");
+	assert_int_equal(mdg_registry_verify(reg, &bad, &why, &n), MDG_ERR);
+	assert_int_equal(bad, 4);
+	assert_non_null(strstr(why, "events 4 to 5"));
+	free(why);
+	mdg_registry_close(reg);
+
+	/* A trail emptied entirely. */
+	reg = trail("emptied");
+	exec_ok(reg, "DROP TRIGGER events_no_delete; DELETE FROM events");
+	expect_bad(reg, 1);
+	mdg_registry_close(reg);
+
+	/* A version 1 registry gets its head from the trail it already has. */
+	reg = trail("v1");
+	path = xstrdup(mdg_registry_file(reg));
+	exec_ok(reg, "DROP TRIGGER events_move_head; DROP TRIGGER chain_head_no_insert;"
+		     "DROP TRIGGER chain_head_no_delete; DROP TRIGGER chain_head_forward;"
+		     "DROP TABLE chain_head; PRAGMA user_version = 1");
+	mdg_registry_close(reg);
+	assert_int_equal(mdg_registry_open(&reg, path, false, &why), MDG_OK);
+	assert_int_equal(mdg_registry_schema_version(reg), 2);
+	assert_int_equal(count(reg, "SELECT seq FROM chain_head"), 5);
+	assert_int_equal(mdg_registry_verify(reg, &bad, &why, &n), MDG_OK);
+	assert_int_equal(n, 5);
+	free(path);
+	mdg_registry_close(reg);
+}
+
 int
 main(void)
 {
@@ -302,6 +353,7 @@ main(void)
 		cmocka_unit_test(test_registry_approve_versions),
 		cmocka_unit_test(test_registry_refusals),
 		cmocka_unit_test(test_registry_chain),
+		cmocka_unit_test(test_registry_chain_head),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
