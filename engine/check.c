@@ -18,6 +18,7 @@
 
 #include "check.h"
 #include "csv.h"
+#include "match.h"
 #include "registry.h"
 #include "rules.h"
 #include "validate.h"
@@ -33,6 +34,21 @@ struct deferred_ref {
 	char *key;
 };
 
+/*
+ * Records kept for duplicate detection within the run: at most
+ * MDG_CHECK_MATCH_MAX per domain (the compared fields' values only); the
+ * records past the cap are not compared, and one dup.capped warning says so.
+ */
+#define MDG_CHECK_MATCH_MAX 100000
+
+struct match_rec {
+	size_t file_index;
+	size_t record;      /* 1-based record number in its file */
+	long line;
+	char *key;          /* NULL: none */
+	char **vals;        /* per compared field, NULL: missing */
+};
+
 /* What the run knows of one domain. */
 struct domain_state {
 	const struct mdg_domain *dom;
@@ -40,6 +56,9 @@ struct domain_state {
 	bool seen;                /* a file of this domain is in the run */
 	struct deferred_ref *deferred;
 	size_t ndeferred;
+	struct match_rec *mrec;   /* records for duplicate detection */
+	size_t nmrec;
+	bool mcapped;             /* some records were not kept */
 };
 
 struct file_job {
@@ -460,6 +479,10 @@ registry_key_conflict(struct run *r, const struct file_job *job, size_t record, 
 	return conflict;
 }
 
+static void keep_for_match(struct run *r, struct domain_state *st, const struct file_job *job,
+			   const int *colof, const struct csv_record *rec, size_t record,
+			   const char *keyshow);
+
 static void
 check_record(struct run *r, const struct file_job *job, const struct column *cols,
 	     size_t ncols, const int *colof, const struct csv_record *rec, size_t record,
@@ -584,6 +607,8 @@ check_record(struct run *r, const struct file_job *job, const struct column *col
 		}
 	}
 	set_state(r, job->index, record, rejected ? 1 : 0);
+	if (!rejected)
+		keep_for_match(r, st, job, colof, rec, record, keyshow);
 	if (vals != NULL) {
 		char *js = json_dumps(vals, JSON_COMPACT | JSON_SORT_KEYS);
 		r->o->on_record(r->o->on_record_arg, job->index, (long)record, rec->line,
@@ -592,6 +617,128 @@ check_record(struct run *r, const struct file_job *job, const struct column *col
 		json_decref(vals);
 	}
 	r->record_line = 0;
+}
+
+/* Keep the compared fields of an accepted record for duplicate detection. */
+static void
+keep_for_match(struct run *r, struct domain_state *st, const struct file_job *job,
+	       const int *colof, const struct csv_record *rec, size_t record,
+	       const char *keyshow)
+{
+	const struct mdg_domain_match *dm = st->dom->match;
+	struct match_rec *mr;
+	size_t i;
+
+	if (dm == NULL)
+		return;
+	if (st->nmrec >= MDG_CHECK_MATCH_MAX) {
+		if (!st->mcapped)
+			finding(r, job->index, record, rec->line, 0, keyshow, NULL, MDG_SEV_WARNING,
+				"dup.capped", "too many records of this domain in one run: from "
+				"this record on, records are not compared for duplicates");
+		st->mcapped = true;
+		return;
+	}
+	if (st->nmrec % 256 == 0)
+		st->mrec = xreallocarray(st->mrec, st->nmrec + 256, sizeof(*st->mrec));
+	mr = &st->mrec[st->nmrec++];
+	mr->file_index = job->index;
+	mr->record = record;
+	mr->line = rec->line;
+	mr->key = keyshow != NULL ? xstrdup(keyshow) : NULL;
+	mr->vals = xcalloc(dm->nfields ? dm->nfields : 1, sizeof(*mr->vals));
+	for (i = 0; i < dm->nfields; i++) {
+		int c = colof[dm->dom_field[i]];
+
+		if (c >= 0 && (size_t)c < rec->nfields)
+			mr->vals[i] = xstrndup(rec->fields[c], rec->lens[c]);
+	}
+}
+
+static int
+pair_cmp(const void *x, const void *y)
+{
+	const struct mdg_match_pair *a = x, *b = y;
+
+	if (a->b != b->b)
+		return a->b < b->b ? -1 : 1;
+	if (a->a != b->a)
+		return a->a < b->a ? -1 : 1;
+	return 0;
+}
+
+/*
+ * Suspected duplicates among the kept records of a domain that are still
+ * accepted: a dup.suspect warning on the later record of each pair that
+ * scores at least the review threshold.
+ */
+static void
+find_duplicates(struct run *r, struct domain_state *st)
+{
+	const struct mdg_domain_match *dm = st->dom->match;
+	struct mdg_match_set *set;
+	struct mdg_match_pair *pairs = NULL;
+	struct mdg_dup_record *dr;
+	size_t *recno, n = 0, np, i;
+	char msg[1024];
+
+	if (dm == NULL || st->nmrec < 2)
+		goto out;
+	set = mdg_match_set_new(dm->m);
+	recno = xcalloc(st->nmrec, sizeof(*recno));
+	dr = xcalloc(st->nmrec, sizeof(*dr));
+	for (i = 0; i < st->nmrec; i++) {
+		const struct match_rec *mr = &st->mrec[i];
+
+		if (mr->record <= r->nstates[mr->file_index] &&
+		    r->states[mr->file_index][mr->record - 1])
+			continue;	/* rejected later (a deferred reference) */
+		mdg_match_set_add(set, (const char *const *)mr->vals, dm->nfields, 0);
+		dr[n].path = r->rep->files[mr->file_index].path;
+		dr[n].record = mr->record;
+		dr[n].line = mr->line;
+		dr[n].key = mr->key;
+		recno[n++] = i;
+	}
+	np = mdg_match_candidates(set, &pairs, NULL);
+	mdg_match_score_pairs(set, pairs, np);
+	qsort(pairs, np, sizeof(*pairs), pair_cmp);
+	if (r->o->on_duplicates != NULL && n >= 2)
+		r->o->on_duplicates(r->o->on_duplicates_arg, st->dom, set, dr, pairs, np);
+	for (i = 0; i < np; i++) {
+		const struct match_rec *a = &st->mrec[recno[pairs[i].a]];
+		const struct match_rec *b = &st->mrec[recno[pairs[i].b]];
+		bool dup = pairs[i].score >= dm->m->dup_threshold;
+
+		if (pairs[i].score < dm->m->review_threshold)
+			continue;
+		snprintf(msg, sizeof(msg), "%s duplicate of %s line %ld%s%.200s%s "
+			 "(score %.3f; `mdgate dedup` explains it)",
+			 dup ? "probable" : "possible",
+			 r->rep->files[a->file_index].path, a->line,
+			 a->key ? " (key '" : "", a->key ? a->key : "", a->key ? "')" : "",
+			 pairs[i].score);
+		r->record_line = b->line;
+		finding(r, b->file_index, b->record, b->line, 0, b->key, NULL, MDG_SEV_WARNING,
+			"dup.suspect", msg);
+		r->record_line = 0;
+	}
+	free(pairs);
+	free(recno);
+	free(dr);
+	mdg_match_set_free(set);
+out:
+	for (i = 0; i < st->nmrec; i++) {
+		size_t j;
+
+		for (j = 0; dm != NULL && j < dm->nfields; j++)
+			free(st->mrec[i].vals[j]);
+		free(st->mrec[i].vals);
+		free(st->mrec[i].key);
+	}
+	free(st->mrec);
+	st->mrec = NULL;
+	st->nmrec = 0;
 }
 
 /* ------------------------------------------------------------------ files */
@@ -792,6 +939,8 @@ mdg_check_files(const struct mdg_enterprise *e, const struct mdg_check_opts *o,
 	}
 	for (j = 0; j < e->domains.n; j++)
 		resolve_deferred(&r, &r.ds[j]);
+	for (j = 0; j < e->domains.n; j++)
+		find_duplicates(&r, &r.ds[j]);
 	if (r.reg_failed && rc == MDG_OK) {
 		mdg_diag_at(fatal, MDG_SEV_ERROR, "registry.error", NULL, 0, 0, "%s",
 			    mdg_registry_error(o->registry));

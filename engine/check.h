@@ -9,7 +9,10 @@
  * accepted or rejected, and the report's totals add up.
  *
  * Memory: records are streamed; what is kept per record is one state byte
- * and its business key (for uniqueness and references).
+ * and its business key (for uniqueness and references), and for a domain
+ * with a match: section the compared fields of its accepted records (at
+ * most MDG_CHECK_MATCH_MAX per domain, check.c), compared after the run
+ * for suspected duplicates (dup.suspect warnings).
  */
 #ifndef MDG_CHECK_H
 #define MDG_CHECK_H
@@ -18,6 +21,17 @@
 #include "report.h"
 
 struct mdg_registry;
+struct mdg_domain;
+struct mdg_match_set;
+struct mdg_match_pair;
+
+/* A record of a duplicate-detection set: where it comes from. */
+struct mdg_dup_record {
+	const char *path;
+	size_t record;          /* 1-based record number in its file */
+	long line;
+	const char *key;        /* business key, NULL: none */
+};
 
 struct mdg_check_opts {
 	const char *site;       /* --site, NULL: from the file name */
@@ -35,6 +49,14 @@ struct mdg_check_opts {
 	/* The registry, NULL: none.  Keys must be unique against its current
 	 * golden rows of other sites; references and ref() find its rows. */
 	struct mdg_registry *registry;
+	/* Called once per domain with a match: section and at least two
+	 * accepted records, after the run: the set of those records (record r
+	 * is recs[r]) and every candidate pair, scored, sorted by (b, a).  For
+	 * `mdgate dedup`; everything dies when the call returns. */
+	void (*on_duplicates)(void *arg, const struct mdg_domain *dom,
+			      const struct mdg_match_set *set, const struct mdg_dup_record *recs,
+			      const struct mdg_match_pair *pairs, size_t npairs);
+	void *on_duplicates_arg;
 };
 
 /* check.c */

@@ -16,6 +16,7 @@ struct mdg_cmd {
 };
 
 extern const struct mdg_cmd mdg_cmd_check;
+extern const struct mdg_cmd mdg_cmd_dedup;
 extern const struct mdg_cmd mdg_cmd_eval;
 extern const struct mdg_cmd mdg_cmd_lint;
 extern const struct mdg_cmd mdg_cmd_rules;

@@ -18,6 +18,7 @@
 #include <strings.h>
 
 #include "domain.h"
+#include "match.h"
 #include "validate.h"
 #include "yamltree.h"
 
@@ -464,11 +465,301 @@ load_field(struct loader *l, struct mdg_domain *dom, struct mdg_field *f, const 
 	(void)dom;
 }
 
+/* ----------------------------------------------------------------- match */
+
+static const char *const match_keys[] = {
+	"threshold", "block", "fields", "scoring", NULL,
+};
+static const char *const match_field_keys[] = {
+	"field", "normalise", "measure", "weight", NULL,
+};
+static const char *const match_block_keys[] = {
+	"field", "qgram", "min_shared", NULL,
+};
+
+static void
+domain_match_free(struct mdg_domain_match *dm)
+{
+	size_t i;
+
+	if (dm == NULL)
+		return;
+	for (i = 0; i < dm->nfields; i++)
+		mdg_norm_chain_free(dm->chains[i]);
+	free(dm->chains);
+	free(dm->dom_field);
+	if (dm->m != NULL) {
+		free(dm->m->fields);
+		free(dm->m->keys);
+		free(dm->m);
+	}
+	free(dm);
+}
+
+/* A threshold in 0..1 (true) or an error (false). */
+static bool
+want_unit(struct loader *l, const struct ynode *n, const char *what, double *out)
+{
+	if (!want_number(l, n, what, out))
+		return false;
+	if (*out < 0 || *out > 1) {
+		err_at(l, n, "def.value", "%s must be from 0 to 1, not %g", what, *out);
+		return false;
+	}
+	return true;
+}
+
+/* Load one compared field; returns false when it is unusable. */
+static bool
+load_match_field(struct loader *l, const struct mdg_domain *dom, struct mdg_domain_match *dm,
+		 const struct ynode *def)
+{
+	struct mdg_match_field *mf = &dm->m->fields[dm->nfields];
+	const struct ynode *n;
+	const struct mdg_field *f;
+	const char *s, *why = NULL;
+	const char **names;
+	size_t i, bad = 0;
+	bool ok = true;
+	int rc;
+
+	if (def->kind != YNODE_MAP) {
+		err_at(l, def, "def.type", "match.fields items must be mappings, not %s",
+		       ynode_kind_name(def));
+		return false;
+	}
+	check_keys(l, def, match_field_keys, "a match field");
+	n = ynode_get(def, "field");
+	if (n == NULL) {
+		err_at(l, def, "def.missing", "a match field needs 'field'");
+		return false;
+	}
+	if ((s = want_string(l, n, "match.fields.field")) == NULL)
+		return false;
+	if ((f = mdg_field_find(dom, s)) == NULL) {
+		err_at(l, n, "def.field", "match: domain '%s' has no field '%s'", dom->name, s);
+		return false;
+	}
+	for (i = 0; i < dm->nfields; i++)
+		if (dm->dom_field[i] == f->index) {
+			err_at(l, n, "def.duplicate", "match: field '%s' is compared twice", s);
+			return false;
+		}
+	memset(mf, 0, sizeof(*mf));
+	mf->name = f->name;
+	mf->index = dm->nfields;
+	mf->weight = 1;
+	n = ynode_get(def, "measure");
+	if (n == NULL) {
+		err_at(l, def, "def.missing", "match field '%s' needs a 'measure'", s);
+		ok = false;
+	} else if ((s = want_string(l, n, "match.fields.measure")) == NULL) {
+		ok = false;
+	} else if ((mf->measure = mdg_measure_lookup(s)) == NULL) {
+		err_at(l, n, "def.value", "unknown measure '%s' (known: exact, levenshtein, "
+		       "damerau_levenshtein, jaro, jaro_winkler, qgram_jaccard, qgram_dice, "
+		       "token_set, monge_elkan, monge_elkan_sym, numeric)", s);
+		ok = false;
+	}
+	if ((n = ynode_get(def, "weight")) != NULL) {
+		if (!want_number(l, n, "match.fields.weight", &mf->weight))
+			ok = false;
+		else if (mf->weight <= 0 || mf->weight > 1000) {
+			err_at(l, n, "def.value", "weight must be above 0 and at most 1000");
+			ok = false;
+		}
+	}
+	n = ynode_get(def, "normalise");
+	if (n != NULL && n->kind != YNODE_SEQ) {
+		err_at(l, n, "def.type", "normalise must be a list of normaliser names");
+		return false;
+	}
+	names = xcalloc(n != NULL && n->n ? n->n : 1, sizeof(*names));
+	for (i = 0; n != NULL && i < n->n; i++) {
+		names[i] = want_string(l, n->items[i], "normalise");
+		if (names[i] == NULL) {
+			free(names);
+			return false;
+		}
+	}
+	rc = mdg_norm_chain_parse(names, n != NULL ? n->n : 0, NULL, &dm->chains[dm->nfields],
+				  &bad, &why);
+	free(names);
+	if (rc != MDG_OK) {
+		const struct ynode *at = n != NULL && bad < n->n ? n->items[bad] : n;
+		err_at(l, at != NULL ? at : def, "def.value", "normaliser '%s': %s",
+		       at != NULL && at->kind == YNODE_SCALAR ? at->str : "?",
+		       why != NULL ? why : "not usable here");
+		return false;
+	}
+	if (!ok) {
+		mdg_norm_chain_free(dm->chains[dm->nfields]);
+		dm->chains[dm->nfields] = NULL;
+		return false;
+	}
+	mf->chain = dm->chains[dm->nfields];
+	dm->dom_field[dm->nfields] = f->index;
+	dm->nfields++;
+	return true;
+}
+
+static void
+load_match_block(struct loader *l, struct mdg_domain_match *dm, const struct ynode *def,
+		 bool fields_ok)
+{
+	struct mdg_match_key *k = &dm->m->keys[dm->m->nkeys];
+	const struct ynode *n, *fl;
+	double v;
+	size_t i, j;
+
+	if (def->kind != YNODE_MAP) {
+		err_at(l, def, "def.type", "match.block items must be mappings, not %s",
+		       ynode_kind_name(def));
+		return;
+	}
+	check_keys(l, def, match_block_keys, "a match block key");
+	memset(k, 0, sizeof(*k));
+	fl = ynode_get(def, "field");
+	if (fl == NULL) {
+		err_at(l, def, "def.missing", "a match block key needs 'field'");
+		return;
+	}
+	if (fl->kind == YNODE_MAP) {
+		err_at(l, fl, "def.type", "match.block.field must be a field name or a list of them");
+		return;
+	}
+	for (i = 0; i < (fl->kind == YNODE_SEQ ? fl->n : 1); i++) {
+		const struct ynode *it = fl->kind == YNODE_SEQ ? fl->items[i] : fl;
+		const char *s = want_string(l, it, "match.block.field");
+
+		if (s == NULL)
+			return;
+		if (k->nfields == 4) {
+			err_at(l, it, "def.value", "a block key joins at most 4 fields");
+			return;
+		}
+		for (j = 0; j < dm->m->nfields; j++)
+			if (strcmp(dm->m->fields[j].name, s) == 0)
+				break;
+		if (j == dm->m->nfields) {
+			/* A compared field with errors of its own is not named again. */
+			if (fields_ok)
+				err_at(l, it, "def.field",
+				       "block field '%s' is not one of match.fields", s);
+			return;
+		}
+		k->fields[k->nfields++] = j;
+	}
+	if (k->nfields == 0) {
+		err_at(l, fl, "def.value", "a match block key needs at least one field");
+		return;
+	}
+	if ((n = ynode_get(def, "qgram")) != NULL) {
+		if (!want_number(l, n, "qgram", &v))
+			return;
+		if (v != 0 && v != 1 && v != 2 && v != 3) {
+			err_at(l, n, "def.value", "qgram must be 0 (exact key), 1, 2 or 3");
+			return;
+		}
+		k->q = (unsigned)v;
+	}
+	k->k = 1;
+	if ((n = ynode_get(def, "min_shared")) != NULL) {
+		if (!want_number(l, n, "min_shared", &v))
+			return;
+		if (v < 1 || v > 1000 || v != floor(v)) {
+			err_at(l, n, "def.value", "min_shared must be a whole number from 1 to 1000");
+			return;
+		}
+		k->k = (size_t)v;
+	}
+	dm->m->nkeys++;
+}
+
+static void
+load_match(struct loader *l, struct mdg_domain *dom, const struct ynode *root)
+{
+	struct mdg_domain_match *dm;
+	const struct ynode *n, *t, *fl, *bl;
+	size_t errors = l->errors, i;
+	double dup = 0.9, rev = 0.75;
+	bool have_dup = false, have_rev = false, fields_ok;
+	const char *s;
+
+	if (root == NULL)
+		return;
+	if (root->kind != YNODE_MAP) {
+		err_at(l, root, "def.type", "match must be a mapping, not %s", ynode_kind_name(root));
+		return;
+	}
+	check_keys(l, root, match_keys, "the match section");
+	if ((n = ynode_get(root, "scoring")) != NULL && (s = want_string(l, n, "scoring")) != NULL &&
+	    strcmp(s, "weighted") != 0)
+		err_at(l, n, "def.value", "scoring must be 'weighted' (Fellegi-Sunter is not "
+		       "configurable yet)");
+	t = ynode_get(root, "threshold");
+	if (t != NULL && t->kind != YNODE_MAP) {
+		err_at(l, t, "def.type", "match.threshold must be a mapping {duplicate: D, review: R}");
+	} else if (t != NULL) {
+		static const char *const tkeys[] = { "duplicate", "review", NULL };
+
+		check_keys(l, t, tkeys, "match.threshold");
+		if ((n = ynode_get(t, "duplicate")) != NULL)
+			have_dup = want_unit(l, n, "threshold.duplicate", &dup);
+		if ((n = ynode_get(t, "review")) != NULL)
+			have_rev = want_unit(l, n, "threshold.review", &rev);
+		if ((have_dup || ynode_get(t, "duplicate") == NULL) &&
+		    (have_rev || ynode_get(t, "review") == NULL) && rev > dup)
+			err_at(l, ynode_get(t, "review") ? ynode_get(t, "review") : t, "def.value",
+			       "threshold.review (%g) is above threshold.duplicate (%g)", rev, dup);
+	}
+	fl = ynode_get(root, "fields");
+	if (fl == NULL) {
+		err_at(l, root, "def.missing", "the match section needs 'fields'");
+		return;
+	}
+	if (fl->kind != YNODE_SEQ || fl->n == 0) {
+		err_at(l, fl, "def.type", "match.fields must be a non-empty list");
+		return;
+	}
+	dm = xcalloc(1, sizeof(*dm));
+	dm->line = root->line;
+	dm->col = root->col;
+	dm->m = xcalloc(1, sizeof(*dm->m));
+	dm->m->fields = xcalloc(fl->n, sizeof(*dm->m->fields));
+	dm->chains = xcalloc(fl->n, sizeof(*dm->chains));
+	dm->dom_field = xcalloc(fl->n, sizeof(*dm->dom_field));
+	for (i = 0; i < fl->n; i++)
+		load_match_field(l, dom, dm, fl->items[i]);
+	fields_ok = l->errors == errors;
+	dm->m->nfields = dm->nfields;
+	dm->m->mode = MDG_SCORE_WEIGHTED;
+	dm->m->dup_threshold = dup;
+	dm->m->review_threshold = rev;
+	dm->m->stop_min = 1000;
+	bl = ynode_get(root, "block");
+	if (bl != NULL && bl->kind != YNODE_SEQ) {
+		err_at(l, bl, "def.type", "match.block must be a list of block keys");
+	} else if (bl != NULL) {
+		dm->m->keys = xcalloc(bl->n ? bl->n : 1, sizeof(*dm->m->keys));
+		for (i = 0; i < bl->n; i++)
+			load_match_block(l, dm, bl->items[i], fields_ok);
+	}
+	if (bl == NULL || bl->n == 0)
+		err_at(l, bl != NULL ? bl : root, "def.missing",
+		       "the match section needs at least one block key (match.block)");
+	if (l->errors != errors) {
+		domain_match_free(dm);
+		return;
+	}
+	dom->match = dm;
+}
+
 /* ---------------------------------------------------------------- domain */
 
 static const char *const domain_keys[] = {
 	"domain", "title", "description", "files", "key", "parent", "odoo", "existing", "fields",
-	NULL,
+	"match", NULL,
 };
 
 void
@@ -524,6 +815,7 @@ domain_free(struct mdg_domain *dom)
 		free(dom->existing_attrs);
 	}
 	mdg_strset_free(&dom->existing_set);
+	domain_match_free(dom->match);
 	free(dom);
 }
 
@@ -795,6 +1087,7 @@ load_domain(struct loader *l, const struct ynode *root)
 		}
 	}
 	load_existing(l, dom, ynode_get(root, "existing"));
+	load_match(l, dom, ynode_get(root, "match"));
 	mdg_strset_init(&dom->existing_set);
 	for (i = 0; i < dom->nexisting; i++)
 		mdg_strset_add(&dom->existing_set, dom->existing[i].from,

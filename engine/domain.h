@@ -22,6 +22,22 @@
 #include "diag.h"
 
 struct ynode;
+struct mdg_matcher;
+struct mdg_norm_chain;
+
+/*
+ * A domain's `match:` section: the matcher (weighted scoring) whose
+ * compared field number i is the domain field dom_field[i].  The matcher's
+ * field index is i itself: a record for matching holds the compared
+ * fields' values only, in this order.
+ */
+struct mdg_domain_match {
+	struct mdg_matcher *m;
+	struct mdg_norm_chain **chains;	/* per compared field */
+	int *dom_field;			/* per compared field */
+	size_t nfields;
+	long line, col;
+};
 
 #define MDG_PATTERN_MATCH_LIMIT 100000
 #define MDG_PATTERN_DEPTH_LIMIT 1000
@@ -111,6 +127,7 @@ struct mdg_domain {
 	int order;            /* dependency order (0 first) */
 	long line, col;
 	const struct mdg_domain *base;  /* a site's view: the central domain, NULL: central */
+	struct mdg_domain_match *match;  /* the match: section, NULL: none (central only) */
 };
 
 struct mdg_domains {

@@ -16,6 +16,7 @@
 
 static const struct mdg_cmd *const commands[] = {
 	&mdg_cmd_check,
+	&mdg_cmd_dedup,
 	&mdg_cmd_eval,
 	&mdg_cmd_lint,
 	&mdg_cmd_rules,

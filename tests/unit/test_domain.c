@@ -27,6 +27,7 @@
 #include "diag.h"
 #include "domain.h"
 #include "enterprise.h"
+#include "match.h"
 #include "util.h"
 #include "yamltree.h"
 
@@ -1701,12 +1702,215 @@ test_domain_enterprise_bad_site_values(void **state)
 	assert_string_equal(fx->e->odoo_module, "mdgate");
 }
 
+/* ------------------------------------------------------------- match: */
+
+static const char match_head[] =
+	"domain: supplier\n"
+	"key: ref\n"
+	"odoo: {model: res.partner, xmlid: \"supplier_{ref}\"}\n"
+	"fields:\n"
+	"  ref: {type: string, required: true}\n"
+	"  name: {type: string}\n"
+	"  vat: {type: string}\n"
+	"match:\n";
+
+/* Load match_head followed by the match section's lines. */
+static size_t
+load_match(struct fixture *fx, const char *section, const char **path)
+{
+	char *text = xasprintf("%s%s", match_head, section);
+	size_t n = load_text(fx, "supplier.yaml", text, path);
+
+	free(text);
+	return n;
+}
+
+static void
+test_domain_match_valid(void **state)
+{
+	struct fixture *fx = *state;
+	const struct mdg_domain *dom;
+	const struct mdg_domain_match *dm;
+	size_t errors;
+
+	errors = load_match(fx,
+	    "  threshold: {duplicate: 0.9, review: 0.75}\n"
+	    "  block: [{field: name, qgram: 2, min_shared: 4}, {field: [vat], qgram: 0}]\n"
+	    "  fields:\n"
+	    "    - {field: name, normalise: [casefold, unaccent, punct, legal_forms, space],"
+	    " measure: jaro_winkler, weight: 3}\n"
+	    "    - {field: vat, normalise: [taxid], measure: exact, weight: 4}\n", NULL);
+	if (errors)
+		dump(&fx->d);
+	assert_int_equal(errors, 0);
+	dom = mdg_domain_find(&fx->ds, "supplier");
+	assert_non_null(dom);
+	dm = dom->match;
+	assert_non_null(dm);
+	assert_int_equal(dm->nfields, 2);
+	assert_int_equal(dm->dom_field[0], 1);
+	assert_int_equal(dm->dom_field[1], 2);
+	assert_int_equal(dm->m->nfields, 2);
+	assert_int_equal(dm->m->mode, MDG_SCORE_WEIGHTED);
+	assert_true(dm->m->dup_threshold == 0.9);
+	assert_true(dm->m->review_threshold == 0.75);
+	assert_string_equal(dm->m->fields[0].name, "name");
+	assert_string_equal(dm->m->fields[0].measure->name, "jaro_winkler");
+	assert_non_null(dm->m->fields[0].chain);
+	assert_true(dm->m->fields[1].weight == 4);
+	assert_int_equal(dm->m->nkeys, 2);
+	assert_int_equal(dm->m->keys[0].q, 2);
+	assert_int_equal(dm->m->keys[0].k, 4);
+	assert_int_equal(dm->m->keys[1].fields[0], 1);
+	assert_int_equal(dm->m->keys[1].q, 0);
+}
+
+static void
+test_domain_match_none(void **state)
+{
+	struct fixture *fx = *state;
+
+	assert_int_equal(load_text(fx, "supplier.yaml", supplier_yaml, NULL), 0);
+	assert_null(mdg_domain_find(&fx->ds, "supplier")->match);
+}
+
+static void
+test_domain_match_unknown_field(void **state)
+{
+	struct fixture *fx = *state;
+	const char *p;
+	size_t errors = load_match(fx,
+	    "  block: [{field: name}]\n"
+	    "  fields:\n"
+	    "    - {field: name, measure: exact}\n"
+	    "    - {field: city, measure: exact}\n", &p);
+
+	expect_only(fx, errors, p, 12, 15, "def.field",
+		    "match: domain 'supplier' has no field 'city'");
+	assert_null(mdg_domain_find(&fx->ds, "supplier")->match);
+}
+
+static void
+test_domain_match_unknown_measure(void **state)
+{
+	struct fixture *fx = *state;
+	const char *p;
+	size_t errors = load_match(fx,
+	    "  block: [{field: name}]\n"
+	    "  fields:\n"
+	    "    - {field: name, measure: soundex}\n", &p);
+
+	assert_int_equal(errors, 1);
+	expect_diag(&fx->d, 0, p, 11, 30, "def.value",
+		    "unknown measure 'soundex' (known: exact, levenshtein, damerau_levenshtein, "
+		    "jaro, jaro_winkler, qgram_jaccard, qgram_dice, token_set, monge_elkan, "
+		    "monge_elkan_sym, numeric)");
+}
+
+static void
+test_domain_match_bad_normaliser_points_at_item(void **state)
+{
+	struct fixture *fx = *state;
+	const char *p;
+	size_t errors = load_match(fx,
+	    "  block: [{field: name}]\n"
+	    "  fields:\n"
+	    "    - {field: name, normalise: [casefold, punct, unaccnt], measure: exact}\n", &p);
+
+	assert_int_equal(errors, 1);
+	assert_int_equal(count_code(&fx->d, "def.value"), 1);
+	assert_int_equal(fx->d.v[0].line, 11);
+	assert_int_equal(fx->d.v[0].col, 50);
+	assert_non_null(strstr(fx->d.v[0].message, "normaliser 'unaccnt'"));
+}
+
+static void
+test_domain_match_normaliser_order(void **state)
+{
+	struct fixture *fx = *state;
+	const char *p;
+	size_t errors = load_match(fx,
+	    "  block: [{field: name}]\n"
+	    "  fields:\n"
+	    "    - {field: name, normalise: [legal_forms], measure: exact}\n", &p);
+
+	expect_only(fx, errors, p, 11, 33, "def.value",
+		    "normaliser 'legal_forms': legal_forms needs casefold and punct before it");
+}
+
+static void
+test_domain_match_thresholds(void **state)
+{
+	struct fixture *fx = *state;
+	const char *p;
+	size_t errors;
+
+	errors = load_match(fx,
+	    "  threshold: {duplicate: 0.7, review: 0.8}\n"
+	    "  block: [{field: name}]\n"
+	    "  fields: [{field: name, measure: exact}]\n", &p);
+	expect_only(fx, errors, p, 9, 39, "def.value",
+		    "threshold.review (0.8) is above threshold.duplicate (0.7)");
+}
+
+static void
+test_domain_match_threshold_range(void **state)
+{
+	struct fixture *fx = *state;
+	const char *p;
+	size_t errors;
+
+	errors = load_match(fx,
+	    "  threshold: {duplicate: 1.5}\n"
+	    "  block: [{field: name}]\n"
+	    "  fields: [{field: name, measure: exact}]\n", &p);
+	expect_only(fx, errors, p, 9, 26, "def.value",
+		    "threshold.duplicate must be from 0 to 1, not 1.5");
+}
+
+static void
+test_domain_match_block_errors(void **state)
+{
+	struct fixture *fx = *state;
+	const char *p;
+	size_t errors;
+
+	errors = load_match(fx,
+	    "  block: [{field: nmae, qgram: 2}]\n"
+	    "  fields: [{field: name, measure: exact}]\n", &p);
+	expect_only(fx, errors, p, 9, 19, "def.field",
+		    "block field 'nmae' is not one of match.fields");
+}
+
+static void
+test_domain_match_needs_block(void **state)
+{
+	struct fixture *fx = *state;
+	const char *p;
+	size_t errors;
+
+	errors = load_match(fx, "  fields: [{field: name, measure: exact}]\n", &p);
+	assert_int_equal(errors, 1);
+	assert_int_equal(count_code(&fx->d, "def.missing"), 1);
+	assert_null(mdg_domain_find(&fx->ds, "supplier")->match);
+}
+
 int
 main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_domain_valid_set_loads),
+		T(test_domain_match_valid),
+		T(test_domain_match_none),
+		T(test_domain_match_unknown_field),
+		T(test_domain_match_unknown_measure),
+		T(test_domain_match_bad_normaliser_points_at_item),
+		T(test_domain_match_normaliser_order),
+		T(test_domain_match_thresholds),
+		T(test_domain_match_threshold_range),
+		T(test_domain_match_block_errors),
+		T(test_domain_match_needs_block),
 		T(test_domain_load_dir_ignores_other_files),
 		T(test_domain_load_dir_empty_or_missing),
 		T(test_domain_head_is_valid),
