@@ -49,10 +49,10 @@ timed() {
 timed "registry import of $ROWS items:" "$ROWS" \
 	"$MDGATE" registry import item "$base" --as steward --config "$CFG" --registry "$REG"
 timed "check of $NEW items, no registry:" "$NEW" \
-	"$MDGATE" check --config "$CFG" --domain item --format json --max-findings 0 \
+	"$MDGATE" check --config "$CFG" --domain item --no-dedup --format json --max-findings 0 \
 	-o /dev/null "$new"
 timed "check of $NEW items, --registry:" "$NEW" \
-	"$MDGATE" check --config "$CFG" --registry "$REG" --domain item --format json \
+	"$MDGATE" check --config "$CFG" --registry "$REG" --domain item --no-dedup --format json \
 	--max-findings 0 -o /dev/null "$new"
 timed "submit of $NEW items (site BE01):" "$NEW" \
 	"$MDGATE" submit --as site:BE01 --site BE01 --config "$CFG" --registry "$REG" \

@@ -34,10 +34,10 @@ best() {
 twc=$(best wc wc -l "$data")
 # Field-level checks of the item domain (types, constraints, keys, references).
 t0=$(best check "$MDGATE" check --config "$SRC/bench/mdgate-norules.yaml" \
-	--domain item --format json --max-findings 0 -o /dev/null "$data")
+	--domain item --no-dedup --format json --max-findings 0 -o /dev/null "$data")
 # The same with the 40 item rules of bench/rules40.
 t40=$(best rules "$MDGATE" check --config "$SRC/bench/mdgate.yaml" \
-	--domain item --format json --max-findings 0 -o /dev/null "$data")
+	--domain item --no-dedup --format json --max-findings 0 -o /dev/null "$data")
 awk -v wc="$twc" -v t="$t0" -v t40="$t40" -v rows="$ROWS" -v bytes="$bytes" 'BEGIN {
 	printf "wc -l:                 %8.3f s\n", wc
 	printf "check, field level:    %8.3f s  %12.0f rows/s  %7.1f MB/s  %5.1f x wc -l\n",
@@ -48,7 +48,7 @@ awk -v wc="$twc" -v t="$t0" -v t40="$t40" -v rows="$ROWS" -v bytes="$bytes" 'BEG
 if command -v /usr/bin/time >/dev/null 2>&1; then
 	for cfg in mdgate-norules mdgate; do
 		/usr/bin/time -f "peak memory ($cfg): %M KiB" "$MDGATE" check \
-			--config "$SRC/bench/$cfg.yaml" --domain item --format json --max-findings 0 \
+			--config "$SRC/bench/$cfg.yaml" --domain item --no-dedup --format json --max-findings 0 \
 			-o /dev/null "$data" 2>&1 >/dev/null | tail -1
 	done
 fi

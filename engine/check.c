@@ -629,7 +629,7 @@ keep_for_match(struct run *r, struct domain_state *st, const struct file_job *jo
 	struct match_rec *mr;
 	size_t i;
 
-	if (dm == NULL)
+	if (dm == NULL || r->o->no_dedup)
 		return;
 	if (st->nmrec >= MDG_CHECK_MATCH_MAX) {
 		if (!st->mcapped)

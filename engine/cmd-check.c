@@ -52,6 +52,7 @@ const struct mdg_cmd mdg_cmd_check = {
 		"                          keys unique against other sites' approved records,\n"
 		"                          references and ref() resolved by approved records\n"
 		"      --no-registry       check the files alone, even when a registry exists\n"
+		"      --no-dedup          do not look for suspected duplicates within the run\n"
 		"  -h, --help              show this help\n"
 		"\n"
 		"Exit status: 0 no error finding; 1 at least one error finding (the gate fails);\n"
@@ -66,6 +67,7 @@ enum {
 	OPT_MAX_FIELD,
 	OPT_COLOR,
 	OPT_NO_REGISTRY,
+	OPT_NO_DEDUP,
 };
 
 static bool
@@ -100,6 +102,7 @@ cmd_check_exec(int argc, char **argv)
 		{"color", required_argument, NULL, OPT_COLOR},
 		{"registry", required_argument, NULL, 'r'},
 		{"no-registry", no_argument, NULL, OPT_NO_REGISTRY},
+		{"no-dedup", no_argument, NULL, OPT_NO_DEDUP},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -169,6 +172,9 @@ cmd_check_exec(int argc, char **argv)
 			break;
 		case OPT_NO_REGISTRY:
 			no_registry = true;
+			break;
+		case OPT_NO_DEDUP:
+			o.no_dedup = true;
 			break;
 		case OPT_COLOR:
 			if (strcmp(optarg, "auto") && strcmp(optarg, "always") && strcmp(optarg, "never"))

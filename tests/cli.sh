@@ -95,4 +95,12 @@ expect_grep "$TMP/out" "$(printf '\033')\[" "--color always colours"
 run env NO_COLOR=1 "$MDGATE" check --config "$EX/mdgate.yaml" "$TMP/uoms.csv"
 expect_no_grep "$TMP/out" "$(printf '\033')\[" "NO_COLOR"
 
+# Suspected duplicates within a run, and --no-dedup turning the search off.
+run sh -c "cd '$EX' && '$MDGATE' check --no-registry submissions/DE01-suppliers.csv submissions/PL01-suppliers.csv"
+expect_rc 1 "DE01 and PL01 suppliers"
+expect_grep "$TMP/out" "probable duplicate of submissions/DE01-suppliers.csv line 2" "the Würth pair is found"
+run sh -c "cd '$EX' && '$MDGATE' check --no-registry --no-dedup submissions/DE01-suppliers.csv submissions/PL01-suppliers.csv"
+expect_rc 1 "DE01 and PL01 suppliers, --no-dedup"
+expect_no_grep "$TMP/out" "dup.suspect" "--no-dedup finds no duplicates"
+
 finish
