@@ -702,7 +702,7 @@ find_duplicates(struct run *r, struct domain_state *st)
 	}
 	np = mdg_match_candidates(set, &pairs, NULL);
 	mdg_match_score_pairs(set, pairs, np);
-	qsort(pairs, np, sizeof(*pairs), pair_cmp);
+	mdg_qsort(pairs, np, sizeof(*pairs), pair_cmp);
 	if (r->o->on_duplicates != NULL && n >= 2)
 		r->o->on_duplicates(r->o->on_duplicates_arg, st->dom, set, dr, pairs, np);
 	for (i = 0; i < np; i++) {
@@ -901,7 +901,7 @@ mdg_check_files(const struct mdg_enterprise *e, const struct mdg_check_opts *o,
 		free(jobs);
 		return rc;
 	}
-	qsort(jobs, nfiles, sizeof(*jobs), job_cmp);
+	mdg_qsort(jobs, nfiles, sizeof(*jobs), job_cmp);
 
 	rep->nfiles = nfiles;
 	rep->files = xcalloc(nfiles ? nfiles : 1, sizeof(*rep->files));

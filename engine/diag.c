@@ -129,7 +129,7 @@ void
 mdg_diags_sort(struct mdg_diags *d)
 {
 	if (d->n > 1)
-		qsort(d->v, d->n, sizeof(*d->v), diag_cmp);
+		mdg_qsort(d->v, d->n, sizeof(*d->v), diag_cmp);
 }
 
 size_t

@@ -1177,7 +1177,7 @@ mdg_domains_load_dir(struct mdg_domains *ds, const char *dir, struct mdg_diags *
 	}
 	closedir(dp);
 	if (n > 1)
-		qsort(names, n, sizeof(*names), cmp_str);
+		mdg_qsort(names, n, sizeof(*names), cmp_str);
 	for (i = 0; i < n; i++)
 		errors += mdg_domains_load_file(ds, names[i], d);
 	free_strings(names, n);

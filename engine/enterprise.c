@@ -753,7 +753,7 @@ find_ext_files(struct eload *l, struct mdg_site *s)
 	}
 	closedir(dp);
 	if (n > 1)
-		qsort(names, n, sizeof(*names), cmp_names);
+		mdg_qsort(names, n, sizeof(*names), cmp_names);
 	for (i = 0; i < n; i++) {
 		add_ext_file(s, mdg_path_join(dir, names[i]));
 		free(names[i]);

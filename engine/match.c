@@ -369,7 +369,7 @@ key_build(const struct mdg_match_set *s, const struct mdg_match_key *k,
 				}
 				ids[ids_n + i] = tokmap_id(&tm, g);
 			}
-			qsort(ids + ids_n, ntok, sizeof(*ids), cmp_u32);
+			mdg_qsort(ids + ids_n, ntok, sizeof(*ids), cmp_u32);
 			for (i = j = 0; i < ntok; i++)
 				if (j == 0 || ids[ids_n + j - 1] != ids[ids_n + i])
 					ids[ids_n + j++] = ids[ids_n + i];
@@ -388,7 +388,7 @@ key_build(const struct mdg_match_set *s, const struct mdg_match_key *k,
 	byfreq = xreallocarray(NULL, tm.n + 1, sizeof(*byfreq));
 	for (i = 0; i < tm.n; i++)
 		byfreq[i] = (uint64_t)x->df[i] << 32 | i;
-	qsort(byfreq, tm.n, sizeof(*byfreq), cmp_u64);
+	mdg_qsort(byfreq, tm.n, sizeof(*byfreq), cmp_u64);
 	for (i = 0; i < tm.n; i++) {
 		order[i] = (uint32_t)byfreq[i];
 		rank[order[i]] = (uint32_t)i;
@@ -404,7 +404,7 @@ key_build(const struct mdg_match_set *s, const struct mdg_match_key *k,
 	free(rank);
 	x->tok = ids;
 	for (r = 0; r < s->n; r++)
-		qsort(ids + x->off[r], x->off[r + 1] - x->off[r], sizeof(*ids),
+		mdg_qsort(ids + x->off[r], x->off[r + 1] - x->off[r], sizeof(*ids),
 		    cmp_u32);
 	/* Posting space for the prefixes. */
 	x->poff = xcalloc(tm.n + 1, sizeof(*x->poff));

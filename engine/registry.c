@@ -601,7 +601,7 @@ mdg_sha256_definitions(const struct mdg_enterprise *e, char out[65])
 	for (i = 0; i < e->nsites; i++)
 		for (j = 0; j < e->sites[i].next_files; j++)
 			files[n++] = e->sites[i].ext_files[j];
-	qsort(files, n, sizeof(*files), strp_cmp);
+	mdg_qsort(files, n, sizeof(*files), strp_cmp);
 	mdg_buf_init(&b, 0);
 	for (i = 0; i < n; i++) {
 		if (i > 0 && strcmp(files[i], files[i - 1]) == 0)

@@ -70,7 +70,7 @@ yaml_files(const char *dir, size_t *n, int *err)
 	}
 	closedir(dp);
 	if (*n > 1)
-		qsort(names, *n, sizeof(*names), cmp_str);
+		mdg_qsort(names, *n, sizeof(*names), cmp_str);
 	return names;
 }
 

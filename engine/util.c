@@ -107,6 +107,13 @@ xasprintf(const char *fmt, ...)
 	return p;
 }
 
+void
+mdg_qsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	if (base != NULL && n > 1)
+		qsort(base, n, size, cmp);
+}
+
 bool
 mdg_size_add(size_t a, size_t b, size_t *out)
 {

@@ -43,6 +43,8 @@ char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) MDG_PRINTF(1, 2);
 char *xvasprintf(const char *fmt, va_list ap) MDG_PRINTF(1, 0);
+/* qsort that accepts an empty or NULL array (C's qsort must not get NULL). */
+void mdg_qsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
 bool mdg_size_add(size_t a, size_t b, size_t *out);
 bool mdg_size_mul(size_t a, size_t b, size_t *out);
 int mdg_strcasecmp_ascii(const char *a, const char *b);
