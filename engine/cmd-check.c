@@ -145,14 +145,7 @@ cmd_check_exec(int argc, char **argv)
 			regopt = optarg;
 			break;
 		case OPT_DELIMITER:
-			if (strcmp(optarg, "auto") == 0)
-				o.delimiter = 0;
-			else if (strcmp(optarg, "tab") == 0 || strcmp(optarg, "\\t") == 0 ||
-				 strcmp(optarg, "\t") == 0)
-				o.delimiter = '\t';
-			else if (strlen(optarg) == 1 && strchr(",;|", optarg[0]) != NULL)
-				o.delimiter = optarg[0];
-			else
+			if ((o.delimiter = mdg_delimiter_parse(optarg)) < 0)
 				return mdg_usage_error(&mdg_cmd_check,
 						       "--delimiter must be ',', ';', '|', tab or auto");
 			break;

@@ -125,13 +125,7 @@ cmd_submit_exec(int argc, char **argv)
 			output = optarg;
 			break;
 		case OPT_DELIMITER:
-			if (strcmp(optarg, "auto") == 0)
-				o.delimiter = 0;
-			else if (strcmp(optarg, "tab") == 0)
-				o.delimiter = '\t';
-			else if (strlen(optarg) == 1 && strchr(",;|", optarg[0]) != NULL)
-				o.delimiter = optarg[0];
-			else
+			if ((o.delimiter = mdg_delimiter_parse(optarg)) < 0)
 				return mdg_usage_error(&mdg_cmd_submit,
 						       "--delimiter must be ',', ';', '|', tab or auto");
 			break;

@@ -91,8 +91,8 @@ valid_site_code(const char *s)
 	return i >= 2 && i <= 10;
 }
 
-static int
-parse_delimiter(const char *s)
+int
+mdg_delimiter_parse(const char *s)
 {
 	if (strcmp(s, "auto") == 0)
 		return 0;
@@ -140,7 +140,7 @@ load_site(struct eload *l, struct mdg_site *s, const struct ynode *n)
 	s->odoo_warehouse = get_str(l, n, "odoo_warehouse");
 	s->encoding = get_str(l, n, "encoding");
 	if ((v = get_str(l, n, "delimiter")) != NULL) {
-		s->delimiter = parse_delimiter(v);
+		s->delimiter = mdg_delimiter_parse(v);
 		if (s->delimiter < 0) {
 			eerr(l, ynode_get(n, "delimiter"), "config.value",
 			     "delimiter must be ',', ';', '|', tab or auto");

@@ -79,6 +79,10 @@ struct mdg_enterprise {
 };
 
 /* enterprise.c */
+/* A delimiter as users write it: ",", ";", "|", "tab" (or "\\t" or a tab), or
+ * "auto" (0); -1 for anything else.  The configuration and every command's
+ * --delimiter read it the same way. */
+int mdg_delimiter_parse(const char *s);
 /* Find the configuration: explicit path, else ./mdgate.yaml; NULL if none. */
 char *mdg_enterprise_locate(const char *explicit_path);
 /* Load the configuration, every domain, and every site extension.  Errors
