@@ -66,6 +66,8 @@ struct file_job {
 	struct mdg_domain *dom;           /* the central domain: order, keys, references */
 	const struct mdg_domain *fdom;    /* its fields: the site's view, or dom */
 	struct mdg_site *site;
+	const struct mdg_site_domain *sd;  /* the site's columns and value maps, NULL: none */
+	struct domain_state *st;           /* what the run knows of dom */
 	size_t index;   /* position in the report */
 	size_t order;   /* position on the command line */
 };
@@ -158,7 +160,7 @@ static void
 map_header(struct run *r, const struct file_job *job, const struct csv_record *h,
 	   struct column *cols, bool *fatal_header)
 {
-	const struct mdg_site_domain *sd = mdg_site_domain(job->site, job->dom->name);
+	const struct mdg_site_domain *sd = job->sd;
 	const struct mdg_domain *fdom = job->fdom;
 	struct mdg_field **seen;
 	size_t i;
@@ -489,8 +491,8 @@ check_record(struct run *r, const struct file_job *job, const struct column *col
 	     bool header_bad)
 {
 	const struct mdg_domain *dom = job->fdom;
-	const struct mdg_site_domain *sd = mdg_site_domain(job->site, dom->name);
-	struct domain_state *st = state_for(r, dom);
+	const struct mdg_site_domain *sd = job->sd;
+	struct domain_state *st = job->st;
 	struct mdg_vproblem vp[MDG_VPROBLEMS_MAX];
 	struct mdg_rules_file *rf = r->rf;
 	bool rejected = header_bad, key_complete, damaged = header_bad;
@@ -927,6 +929,8 @@ mdg_check_files(const struct mdg_enterprise *e, const struct mdg_check_opts *o,
 	for (i = 0; i < nfiles; i++) {
 		struct mdg_file_result *fr = &rep->files[i];
 		jobs[i].index = i;
+		jobs[i].sd = mdg_site_domain(jobs[i].site, jobs[i].fdom->name);
+		jobs[i].st = state_for(&r, jobs[i].dom);
 		fr->path = xstrdup(jobs[i].path);
 		fr->domain = xstrdup(jobs[i].dom->name);
 		fr->site = jobs[i].site ? xstrdup(jobs[i].site->code) : NULL;
@@ -935,7 +939,7 @@ mdg_check_files(const struct mdg_enterprise *e, const struct mdg_check_opts *o,
 		rc = check_file(&r, &jobs[i], fatal);
 		/* After the last file of a domain, resolve its self-references. */
 		if (i + 1 == nfiles || jobs[i + 1].dom != jobs[i].dom)
-			resolve_deferred(&r, state_for(&r, jobs[i].dom));
+			resolve_deferred(&r, jobs[i].st);
 	}
 	for (j = 0; j < e->domains.n; j++)
 		resolve_deferred(&r, &r.ds[j]);
