@@ -29,6 +29,7 @@
 #include "enterprise.h"
 #include "match.h"
 #include "util.h"
+#include "testdir.h"
 #include "yamltree.h"
 
 /* ------------------------------------------------------------ fixture */
@@ -48,31 +49,17 @@ static int
 setup(void **state)
 {
 	struct fixture *fx = calloc(1, sizeof(*fx));
-	const char *tmp = getenv("TMPDIR");
-	char *tmpl;
 
 	if (fx == NULL)
 		return -1;
-	tmpl = xasprintf("%s/mdg-test-domain-XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
-	if (mkdtemp(tmpl) == NULL) {
-		free(tmpl);
+	if ((fx->dir = testdir_make("mdg-test-domain")) == NULL) {
 		free(fx);
 		return -1;
 	}
-	fx->dir = tmpl;
 	mdg_domains_init(&fx->ds);
 	mdg_diags_init(&fx->d);
 	*state = fx;
 	return 0;
-}
-
-static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
 }
 
 static int
@@ -84,7 +71,7 @@ teardown(void **state)
 	mdg_enterprise_free(fx->e);
 	mdg_domains_free(&fx->ds);
 	mdg_diags_free(&fx->d);
-	(void)nftw(fx->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	testdir_remove(fx->dir);
 	for (i = 0; i < fx->npaths; i++)
 		free(fx->paths[i]);
 	free(fx->dir);
@@ -97,21 +84,8 @@ teardown(void **state)
 static const char *
 put(struct fixture *fx, const char *rel, const char *text)
 {
-	char *path = xasprintf("%s/%s", fx->dir, rel);
-	char *p;
-	FILE *f;
+	char *path = testdir_put(fx->dir, rel, text);
 
-	for (p = path + strlen(fx->dir) + 1; (p = strchr(p, '/')) != NULL; p++) {
-		*p = '\0';
-		if (mkdir(path, 0700) != 0 && errno != EEXIST)
-			fail_msg("mkdir %s: %s", path, strerror(errno));
-		*p = '/';
-	}
-	f = fopen(path, "wb");
-	if (f == NULL)
-		fail_msg("cannot write %s: %s", path, strerror(errno));
-	fputs(text, f);
-	fclose(f);
 	assert_true(fx->npaths < MAX_PATHS);
 	fx->paths[fx->npaths++] = path;
 	return path;

@@ -27,6 +27,7 @@
 #include "enterprise.h"
 #include "rules.h"
 #include "util.h"
+#include "testdir.h"
 
 /* ------------------------------------------------------------ fixture */
 
@@ -46,30 +47,16 @@ static int
 setup(void **state)
 {
 	struct fixture *fx = calloc(1, sizeof(*fx));
-	const char *tmp = getenv("TMPDIR");
-	char *tmpl;
 
 	if (fx == NULL)
 		return -1;
-	tmpl = xasprintf("%s/mdg-test-rules-XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
-	if (mkdtemp(tmpl) == NULL) {
-		free(tmpl);
+	if ((fx->dir = testdir_make("mdg-test-rules")) == NULL) {
 		free(fx);
 		return -1;
 	}
-	fx->dir = tmpl;
 	mdg_diags_init(&fx->d);
 	*state = fx;
 	return 0;
-}
-
-static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
 }
 
 static int
@@ -82,7 +69,7 @@ teardown(void **state)
 	mdg_rules_run_free(fx->run);
 	mdg_enterprise_free(fx->e);
 	mdg_diags_free(&fx->d);
-	(void)nftw(fx->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	testdir_remove(fx->dir);
 	for (i = 0; i < fx->npaths; i++)
 		free(fx->paths[i]);
 	free(fx->dir);
@@ -93,21 +80,8 @@ teardown(void **state)
 static const char *
 put(struct fixture *fx, const char *rel, const char *text)
 {
-	char *path = xasprintf("%s/%s", fx->dir, rel);
-	char *p;
-	FILE *f;
+	char *path = testdir_put(fx->dir, rel, text);
 
-	for (p = path + strlen(fx->dir) + 1; (p = strchr(p, '/')) != NULL; p++) {
-		*p = '\0';
-		if (mkdir(path, 0700) != 0 && errno != EEXIST)
-			fail_msg("mkdir %s: %s", path, strerror(errno));
-		*p = '/';
-	}
-	f = fopen(path, "wb");
-	if (f == NULL)
-		fail_msg("cannot write %s: %s", path, strerror(errno));
-	fputs(text, f);
-	fclose(f);
 	assert_true(fx->npaths < MAX_PATHS);
 	fx->paths[fx->npaths++] = path;
 	return path;
