@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <openssl/evp.h>
 
 #include "check.h"
 #include "csv.h"
@@ -80,7 +81,7 @@ struct run {
 	struct mdg_vctx vctx;
 	struct mdg_buf key;
 	struct mdg_buf keyshow;
-	unsigned char **states;  /* per file: one byte per record, 1 = rejected */
+	unsigned char **states;  /* per file: one byte per record, STATE_* */
 	long record_line;        /* start line of the record being checked, 0: none */
 	size_t *nstates;
 	struct mdg_rules_run *rules;
@@ -106,6 +107,13 @@ state_for(struct run *r, const struct mdg_domain *dom)
 	return NULL;
 }
 
+/* Record states, by rank: a later state of higher rank replaces a lower. */
+#define STATE_ACCEPTED 0
+#define STATE_REVIEW 1
+#define STATE_REJECTED 2
+
+static void set_state(struct run *r, size_t file_index, size_t record, unsigned char v);
+
 static void
 finding_from(struct run *r, size_t file_index, size_t record, long line, long col,
 	     const char *key, const char *field, enum mdg_severity sev, const char *code,
@@ -126,6 +134,9 @@ finding_from(struct run *r, size_t file_index, size_t record, long line, long co
 	t.origin = (char *)origin;
 	t.file_index = file_index;
 	mdg_diag_add(&r->rep->findings, &t);
+	/* A record with warnings but no error waits for review. */
+	if (record > 0 && sev == MDG_SEV_WARNING)
+		set_state(r, file_index, record, STATE_REVIEW);
 }
 
 static void
@@ -150,8 +161,8 @@ set_state(struct run *r, size_t file_index, size_t record, unsigned char v)
 			r->nstates[file_index] = ncap;
 		}
 	}
-	if (v)
-		r->states[file_index][record - 1] = 1;
+	if (v > r->states[file_index][record - 1])
+		r->states[file_index][record - 1] = v;
 }
 
 /* ----------------------------------------------------------- the header */
@@ -310,7 +321,7 @@ resolve_deferred(struct run *r, struct domain_state *st)
 					 field_label(f), dr->value, st->dom->name, -found);
 				finding(r, dr->file_index, dr->record, dr->line, 0, dr->key, f->name,
 					MDG_SEV_ERROR, "ref.rejected", msg);
-				set_state(r, dr->file_index, dr->record, 1);
+				set_state(r, dr->file_index, dr->record, STATE_REJECTED);
 			}
 		} else if (!in_registry(r, st->dom, dr->value, strlen(dr->value), NULL)) {
 			snprintf(msg, sizeof(msg),
@@ -319,7 +330,7 @@ resolve_deferred(struct run *r, struct domain_state *st)
 				 field_label(f), dr->value, st->dom->name, st->dom->name);
 			finding(r, dr->file_index, dr->record, dr->line, 0, dr->key, f->name,
 				MDG_SEV_ERROR, "ref.unresolved", msg);
-			set_state(r, dr->file_index, dr->record, 1);
+			set_state(r, dr->file_index, dr->record, STATE_REJECTED);
 		}
 		free(dr->value);
 		free(dr->key);
@@ -608,7 +619,7 @@ check_record(struct run *r, const struct file_job *job, const struct column *col
 			mdg_rules_record_keep(rf, r->key.data, r->key.len);
 		}
 	}
-	set_state(r, job->index, record, rejected ? 1 : 0);
+	set_state(r, job->index, record, rejected ? STATE_REJECTED : STATE_ACCEPTED);
 	if (!rejected)
 		keep_for_match(r, st, job, colof, rec, record, keyshow);
 	if (vals != NULL) {
@@ -693,7 +704,7 @@ find_duplicates(struct run *r, struct domain_state *st)
 		const struct match_rec *mr = &st->mrec[i];
 
 		if (mr->record <= r->nstates[mr->file_index] &&
-		    r->states[mr->file_index][mr->record - 1])
+		    r->states[mr->file_index][mr->record - 1] == STATE_REJECTED)
 			continue;	/* rejected later (a deferred reference) */
 		mdg_match_set_add(set, (const char *const *)mr->vals, dm->nfields, 0);
 		dr[n].path = r->rep->files[mr->file_index].path;
@@ -745,6 +756,12 @@ out:
 
 /* ------------------------------------------------------------------ files */
 
+static void
+hash_raw(void *arg, const void *data, size_t len)
+{
+	(void)EVP_DigestUpdate(arg, data, len);
+}
+
 static int
 check_file(struct run *r, const struct file_job *job, struct mdg_diags *fatal)
 {
@@ -758,8 +775,13 @@ check_file(struct run *r, const struct file_job *job, struct mdg_diags *fatal)
 	bool header_bad = false;
 	int rc;
 	const char *enc;
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
 
 	memset(&copts, 0, sizeof(copts));
+	if (md != NULL && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1) {
+		copts.on_raw = hash_raw;
+		copts.on_raw_arg = md;
+	}
 	copts.delimiter = r->o->delimiter ? r->o->delimiter : (job->site ? job->site->delimiter : 0);
 	enc = r->o->encoding ? r->o->encoding : (job->site ? job->site->encoding : NULL);
 	copts.encoding = enc;
@@ -777,8 +799,10 @@ check_file(struct run *r, const struct file_job *job, struct mdg_diags *fatal)
 		}
 	}
 
-	if ((rc = csv_open(&cr, job->path, &copts, fatal)) != MDG_OK)
+	if ((rc = csv_open(&cr, job->path, &copts, fatal)) != MDG_OK) {
+		EVP_MD_CTX_free(md);
 		return rc;
+	}
 	rc = csv_next(cr, &rec);
 	if (rc < 0)
 		goto done;
@@ -808,6 +832,14 @@ done:
 	fr->records = record;
 	if (fr->encoding == NULL)
 		fr->encoding = xstrdup(csv_encoding(cr));
+	if (rc == 0 && copts.on_raw != NULL) {
+		unsigned char h[EVP_MAX_MD_SIZE];
+		unsigned hl = 0;
+		if (EVP_DigestFinal_ex(md, h, &hl) == 1 && hl == 32)
+			for (i = 0; i < 32; i++)
+				snprintf(fr->sha256 + 2 * i, 3, "%02x", h[i]);
+	}
+	EVP_MD_CTX_free(md);
 	csv_close(cr);
 	mdg_rules_file_end(r->rf);
 	r->rf = NULL;
@@ -952,16 +984,21 @@ mdg_check_files(const struct mdg_enterprise *e, const struct mdg_check_opts *o,
 	}
 	for (i = 0; i < nfiles; i++) {
 		struct mdg_file_result *fr = &rep->files[i];
-		size_t rejected = 0;
-		for (k = 0; k < fr->records && k < r.nstates[i]; k++)
-			rejected += r.states[i][k];
+		size_t rejected = 0, review = 0;
+		for (k = 0; k < fr->records && k < r.nstates[i]; k++) {
+			rejected += r.states[i][k] == STATE_REJECTED;
+			review += r.states[i][k] == STATE_REVIEW;
+		}
 		fr->rejected = rejected;
-		fr->accepted = fr->records - rejected;
+		fr->review = review;
+		fr->accepted = fr->records - rejected - review;
 		rep->records += fr->records;
 		rep->accepted += fr->accepted;
+		rep->review += fr->review;
 		rep->rejected += fr->rejected;
 		free(r.states[i]);
 	}
+	mdg_sha256_definitions(e, rep->rules_sha256);
 	for (j = 0; j < e->domains.n; j++)
 		mdg_strset_free(&r.ds[j].keys);
 	mdg_diags_sort(&rep->findings);

@@ -68,6 +68,8 @@ struct csv_reader {
 	size_t max_field;
 	size_t max_record;
 	size_t max_fields;
+	void (*on_raw)(void *, const void *, size_t);
+	void *on_raw_arg;
 	size_t quote_cap;      /* bytes a quoted field may span past its first line */
 
 	/* Decoding. */
@@ -552,6 +554,8 @@ src_read(struct csv_reader *r, unsigned char *dst, size_t n)
 		}
 	}
 	r->bytes_read += got;
+	if (got > 0 && r->on_raw != NULL)
+		r->on_raw(r->on_raw_arg, dst, got);
 	return (long)got;
 }
 
@@ -1353,6 +1357,10 @@ reader_new(struct csv_reader **out, const char *name, const struct csv_opts *opt
 							   CSV_DEFAULT_MAX_RECORD;
 	r->max_fields = opts != NULL && opts->max_fields ? opts->max_fields :
 							   CSV_DEFAULT_MAX_FIELDS;
+	if (opts != NULL) {
+		r->on_raw = opts->on_raw;
+		r->on_raw_arg = opts->on_raw_arg;
+	}
 	r->quote_cap = r->max_record > r->max_field ? r->max_record : r->max_field;
 	mdg_buf_init(&r->side, r->max_record + r->max_fields + 16);
 

@@ -36,6 +36,10 @@ struct csv_opts {
 	size_t max_field;      /* bytes; 0: CSV_DEFAULT_MAX_FIELD */
 	size_t max_record;     /* bytes; 0: CSV_DEFAULT_MAX_RECORD */
 	size_t max_fields;     /* fields per record; 0: CSV_DEFAULT_MAX_FIELDS */
+	/* Called with every block of raw input bytes as read (before any
+	 * decoding), e.g. to hash the file in the same pass; NULL: none. */
+	void (*on_raw)(void *arg, const void *data, size_t len);
+	void *on_raw_arg;
 };
 
 struct csv_problem {

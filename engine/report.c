@@ -55,7 +55,32 @@ mdg_report_free(struct mdg_report *rep)
 	free(rep->files);
 	free(rep->config);
 	mdg_diags_free(&rep->findings);
+	for (i = 0; i < rep->ndups; i++)
+		mdg_dup_pair_free(&rep->dups[i]);
+	free(rep->dups);
 	memset(rep, 0, sizeof(*rep));
+}
+
+void
+mdg_dup_pair_free(struct mdg_dup_pair *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nfields; i++) {
+		struct mdg_dup_field *f = &p->fields[i];
+		free(f->name);
+		free(f->value_a);
+		free(f->value_b);
+		free(f->norm_a);
+		free(f->norm_b);
+		free(f->measure);
+	}
+	free(p->fields);
+	free(p->domain);
+	free(p->key_a);
+	free(p->site_a);
+	free(p->key_b);
+	memset(p, 0, sizeof(*p));
 }
 
 const char *

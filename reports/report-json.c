@@ -69,6 +69,8 @@ mdg_report_write_json(FILE *out, const struct mdg_report *rep, const struct mdg_
 	json_object_set_new(root, "version", json_integer(MDG_REPORT_SCHEMA_VERSION));
 	json_object_set_new(root, "mdgate", json_string(PACKAGE_VERSION));
 	json_object_set_new(root, "config", str_or_null(rep->config));
+	json_object_set_new(root, "rules_sha256",
+			    rep->rules_sha256[0] ? json_string(rep->rules_sha256) : json_null());
 
 	files = json_array();
 	for (i = 0; i < rep->nfiles; i++) {
@@ -81,7 +83,9 @@ mdg_report_write_json(FILE *out, const struct mdg_report *rep, const struct mdg_
 		json_object_set_new(f, "delimiter", delimiter_json(fr->delimiter));
 		json_object_set_new(f, "records", json_integer((json_int_t)fr->records));
 		json_object_set_new(f, "accepted", json_integer((json_int_t)fr->accepted));
+		json_object_set_new(f, "review", json_integer((json_int_t)fr->review));
 		json_object_set_new(f, "rejected", json_integer((json_int_t)fr->rejected));
+		json_object_set_new(f, "sha256", fr->sha256[0] ? json_string(fr->sha256) : json_null());
 		json_array_append_new(files, f);
 	}
 	json_object_set_new(root, "files", files);
@@ -90,6 +94,7 @@ mdg_report_write_json(FILE *out, const struct mdg_report *rep, const struct mdg_
 	json_object_set_new(totals, "files", json_integer((json_int_t)rep->nfiles));
 	json_object_set_new(totals, "records", json_integer((json_int_t)rep->records));
 	json_object_set_new(totals, "accepted", json_integer((json_int_t)rep->accepted));
+	json_object_set_new(totals, "review", json_integer((json_int_t)rep->review));
 	json_object_set_new(totals, "rejected", json_integer((json_int_t)rep->rejected));
 	json_object_set_new(totals, "errors", json_integer((json_int_t)d->counts[MDG_SEV_ERROR]));
 	json_object_set_new(totals, "warnings",

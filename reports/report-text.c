@@ -65,10 +65,13 @@ mdg_report_write_text(FILE *out, const struct mdg_report *rep, const struct mdg_
 		fprintf(out, "%s: %s", C(o, RESET), fr->domain ? fr->domain : "?");
 		if (fr->site)
 			fprintf(out, ", site %s", fr->site);
-		fprintf(out, " (%s, %s): %zu %s, %s%zu accepted%s, %s%zu rejected%s\n",
+		fprintf(out, " (%s, %s): %zu %s, %s%zu accepted%s, ",
 			fr->encoding ? fr->encoding : "utf-8", mdg_delimiter_name(fr->delimiter),
 			fr->records, plural(fr->records, "record", "records"), C(o, GREEN),
-			fr->accepted, C(o, RESET), fr->rejected ? C(o, RED) : "", fr->rejected,
+			fr->accepted, C(o, RESET));
+		if (fr->review)
+			fprintf(out, "%s%zu for review%s, ", C(o, MAGENTA), fr->review, C(o, RESET));
+		fprintf(out, "%s%zu rejected%s\n", fr->rejected ? C(o, RED) : "", fr->rejected,
 			fr->rejected ? C(o, RESET) : "");
 		for (; k < d->n && d->v[k].file_index == fi; k++) {
 			const struct mdg_diag *dg = &d->v[k];
@@ -104,11 +107,22 @@ mdg_report_write_text(FILE *out, const struct mdg_report *rep, const struct mdg_
 	}
 	if (d->dropped)
 		fprintf(out, "(%zu further findings not shown; see --max-findings)\n", d->dropped);
-	fprintf(out, "%s%zu %s, %zu %s: %zu accepted, %zu rejected; %zu %s, %zu %s%s\n", C(o, BOLD),
+	fprintf(out, "%s%zu %s, %zu %s: %zu accepted, %zu for review, %zu rejected; "
+		"%zu %s, %zu %s%s\n", C(o, BOLD),
 		rep->nfiles, plural(rep->nfiles, "file", "files"), rep->records,
-		plural(rep->records, "record", "records"), rep->accepted, rep->rejected,
+		plural(rep->records, "record", "records"), rep->accepted, rep->review, rep->rejected,
 		d->counts[MDG_SEV_ERROR], plural(d->counts[MDG_SEV_ERROR], "error", "errors"),
 		d->counts[MDG_SEV_WARNING], plural(d->counts[MDG_SEV_WARNING], "warning", "warnings"),
 		C(o, RESET));
+	/* What the result was computed from, so that it can be reproduced. */
+	if (rep->rules_sha256[0] != '\0')
+		fprintf(out, "sha256 %s  (definitions and rules)\n", rep->rules_sha256);
+	for (fi = 0; fi < rep->nfiles; fi++) {
+		if (rep->files[fi].sha256[0] == '\0')
+			continue;
+		fprintf(out, "sha256 %s  ", rep->files[fi].sha256);
+		mdg_fput_clean(rep->files[fi].path, out);
+		fputc('\n', out);
+	}
 	return ferror(out) ? MDG_EIO : MDG_OK;
 }

@@ -24,7 +24,7 @@ for case_dir in "$top_srcdir"/tests/golden/*/; do
 	rc=$?
 	set -e
 	for s in out err; do
-		sed -e "s|$top_srcdir|@SRC@|g" "$TMP/$s" >"$TMP/$s.norm"
+		sed -e "s|$top_srcdir|@SRC@|g" -e "s|[0-9a-f]\{64\}|@SHA256@|g" "$TMP/$s" >"$TMP/$s.norm"
 	done
 	if [ "${MDGATE_REGEN:-0}" = 1 ]; then
 		cp "$TMP/out.norm" "$case_dir/expected.out"
