@@ -326,10 +326,106 @@ prefix_len(const struct keyidx *x, size_t r, const struct mdg_match_key *k)
 
 	if (len == 0)
 		return 0;
-	need = k->q == 0 ? 1 : (k->k < len ? k->k : len);
+	need = k->q == 0 || k->words ? 1 : (k->k < len ? k->k : len);
 	if (need == 0)
 		need = 1;
 	return len - need + 1;
+}
+
+static uint64_t
+fnv_cp(const uint32_t *t, size_t n, uint64_t h)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ t[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+#define FNV_BASIS 0xcbf29ce484222325ULL
+#define MAX_WORDS 32	/* words of a words key; past it, no drop tokens */
+
+size_t
+mdg_match_key_tokens(const struct mdg_match_set *s, size_t r,
+    const struct mdg_match_key *k, uint64_t **toks, size_t *cap)
+{
+	uint32_t *text = NULL;
+	size_t textcap = 0, len, ntok = 0, i, j, q = k->q;
+	uint64_t g;
+
+	len = key_text(s, k, r, &text, &textcap);
+	if (len == 0) {
+		free(text);
+		return 0;
+	}
+	if (k->words) {
+		uint64_t w[MAX_WORDS], all;
+		size_t nw = 0, st = 0;
+
+		for (i = 0; i <= len; i++) {
+			if (i < len && text[i] != ' ')
+				continue;
+			if (i > st && nw < MAX_WORDS)
+				w[nw++] = mix64(fnv_cp(text + st, i - st, FNV_BASIS));
+			else if (i > st)
+				nw = MAX_WORDS + 1;
+			st = i + 1;
+		}
+		if (nw > MAX_WORDS)
+			nw = 0;		/* too many words: the whole key only */
+		mdg_qsort(w, nw, sizeof(*w), cmp_u64);
+		for (i = j = 0; i < nw; i++)
+			if (j == 0 || w[j - 1] != w[i])
+				w[j++] = w[i];
+		nw = j;
+		if (*cap < nw + 2) {
+			*cap = nw + 2 + 16;
+			*toks = xreallocarray(*toks, *cap, sizeof(**toks));
+		}
+		/* The word set, then the set without each one of its words. */
+		all = 0x9e3779b97f4a7c15ULL;
+		for (i = 0; i < nw; i++)
+			all = mix64(all ^ w[i]);
+		if (nw == 0)
+			all = mix64(fnv_cp(text, len, FNV_BASIS));
+		(*toks)[ntok++] = all;
+		for (i = 0; nw > 1 && i < nw; i++) {
+			g = 0x9e3779b97f4a7c15ULL;
+			for (j = 0; j < nw; j++)
+				if (j != i)
+					g = mix64(g ^ w[j]);
+			(*toks)[ntok++] = g;
+		}
+	} else if (q == 0) {
+		if (*cap < 1) {
+			*cap = 16;
+			*toks = xreallocarray(*toks, *cap, sizeof(**toks));
+		}
+		(*toks)[ntok++] = fnv_cp(text, len, FNV_BASIS);
+	} else {
+		ntok = len + q - 1;
+		if (*cap < ntok) {
+			*cap = ntok + 16;
+			*toks = xreallocarray(*toks, *cap, sizeof(**toks));
+		}
+		for (i = 0; i < ntok; i++) {
+			g = 0;
+			for (j = 0; j < q; j++) {
+				size_t p = i + j;	/* in padded text */
+				uint32_t c = p < q - 1 || p >= len + q - 1 ?
+				    GRAM_PAD : text[p - (q - 1)];
+
+				g = (g << 21) | (c & 0x1fffff);
+			}
+			(*toks)[i] = g;
+		}
+	}
+	free(text);
+	mdg_qsort(*toks, ntok, sizeof(**toks), cmp_u64);
+	for (i = j = 0; i < ntok; i++)
+		if (j == 0 || (*toks)[j - 1] != (*toks)[i])
+			(*toks)[j++] = (*toks)[i];
+	return j;
 }
 
 static void
@@ -337,48 +433,25 @@ key_build(const struct mdg_match_set *s, const struct mdg_match_key *k,
     struct keyidx *x)
 {
 	struct tokmap tm;
-	uint32_t *text = NULL, *ids = NULL, *order, *rank;
-	size_t textcap = 0, ids_n = 0, ids_cap = 0, r, i, j, len, ntok, q = k->q;
-	uint64_t g, h, *byfreq;
+	uint32_t *ids = NULL, *order, *rank;
+	uint64_t *toks = NULL;
+	size_t tokcap = 0, ids_n = 0, ids_cap = 0, r, i, ntok, len;
+	uint64_t *byfreq;
 
 	memset(&tm, 0, sizeof(tm));
 	x->off = xcalloc(s->n + 1, sizeof(*x->off));
 	for (r = 0; r < s->n; r++) {
-		len = key_text(s, k, r, &text, &textcap);
-		ntok = 0;
-		if (len > 0)
-			ntok = q == 0 ? 1 : len + q - 1;
+		ntok = mdg_match_key_tokens(s, r, k, &toks, &tokcap);
 		if (ids_n + ntok > ids_cap) {
 			ids_cap = (ids_n + ntok) * 2 + 1024;
 			ids = xreallocarray(ids, ids_cap, sizeof(*ids));
 		}
-		if (len > 0 && q == 0) {
-			h = 0xcbf29ce484222325ULL;
-			for (i = 0; i < len; i++)
-				h = (h ^ text[i]) * 0x100000001b3ULL;
-			ids[ids_n] = tokmap_id(&tm, h);
-		} else if (len > 0) {
-			for (i = 0; i < ntok; i++) {
-				g = 0;
-				for (j = 0; j < q; j++) {
-					size_t p = i + j;	/* in padded text */
-					uint32_t c = p < q - 1 || p >= len + q - 1 ?
-					    GRAM_PAD : text[p - (q - 1)];
-
-					g = (g << 21) | (c & 0x1fffff);
-				}
-				ids[ids_n + i] = tokmap_id(&tm, g);
-			}
-			mdg_qsort(ids + ids_n, ntok, sizeof(*ids), cmp_u32);
-			for (i = j = 0; i < ntok; i++)
-				if (j == 0 || ids[ids_n + j - 1] != ids[ids_n + i])
-					ids[ids_n + j++] = ids[ids_n + i];
-			ntok = j;
-		}
+		for (i = 0; i < ntok; i++)
+			ids[ids_n + i] = tokmap_id(&tm, toks[i]);
 		ids_n += ntok;
 		x->off[r + 1] = ids_n;
 	}
-	free(text);
+	free(toks);
 	/* Document frequencies, then ranks by ascending frequency. */
 	x->df = xcalloc(tm.n + 1, sizeof(*x->df));
 	for (i = 0; i < ids_n; i++)
@@ -498,7 +571,7 @@ mdg_match_candidates(const struct mdg_match_set *s,
 					if (m->link_only && s->src[j] == s->src[r])
 						continue;
 					lb = kx->off[j + 1] - kx->off[j];
-					need = k->q == 0 ? 1 : k->k;
+					need = k->q == 0 || k->words ? 1 : k->k;
 					if (need > la)
 						need = la;
 					if (need > lb)

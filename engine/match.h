@@ -83,6 +83,7 @@ struct mdg_match_key {
 	size_t fields[4];		/* positions in mdg_matcher.fields */
 	unsigned q;			/* 0: exact blocking; else 1..3 */
 	size_t k;			/* minimum shared grams (q > 0) */
+	bool words;			/* word-set tokens (q is then 0) */
 };
 
 struct mdg_matcher {
@@ -149,6 +150,17 @@ double mdg_match_score(const struct mdg_match_set *s, size_t a, size_t b,
  */
 size_t mdg_match_candidates(const struct mdg_match_set *s,
     struct mdg_match_pair **pairs, struct mdg_match_stats *stats);
+/*
+ * The tokens of key k for record r: sorted, distinct 64-bit values.  With
+ * q > 0 they are the padded q-grams of the key's code points (exact); with
+ * q == 0 one hash of the whole key; with words, the hash of the key's set
+ * of words (split at spaces) and, for each word, the hash of the set
+ * without it, so that two values that differ in one word (a typo, an
+ * added or a missing word, in any order) share a token.  *toks (capacity
+ * *cap) grows as needed.  Returns the number of tokens (0: empty key).
+ */
+size_t mdg_match_key_tokens(const struct mdg_match_set *s, size_t r,
+    const struct mdg_match_key *k, uint64_t **toks, size_t *cap);
 /* Score the pairs in place. */
 void mdg_match_score_pairs(const struct mdg_match_set *s,
     struct mdg_match_pair *pairs, size_t npairs);
