@@ -20,6 +20,7 @@
 #include "check.h"
 #include "csv.h"
 #include "match.h"
+#include "progress.h"
 #include "registry.h"
 #include "rules.h"
 #include "validate.h"
@@ -827,6 +828,7 @@ check_file(struct run *r, const struct file_job *job, struct mdg_diags *fatal)
 	while ((rc = csv_next(cr, &rec)) == 1) {
 		record++;
 		check_record(r, job, cols, ncols, colof, &rec, record, header_bad);
+		mdg_progress_update(r->o->progress, job->index, record, csv_bytes_read(cr));
 	}
 done:
 	fr->records = record;
@@ -996,12 +998,16 @@ mdg_check_files(const struct mdg_enterprise *e, const struct mdg_check_opts *o,
 		rep->accepted += fr->accepted;
 		rep->review += fr->review;
 		rep->rejected += fr->rejected;
-		free(r.states[i]);
+		fr->states = r.states[i];  /* the report keeps the states (rejects, changed.c) */
+		fr->nstates = fr->records;
 	}
 	mdg_sha256_definitions(e, rep->rules_sha256);
 	for (j = 0; j < e->domains.n; j++)
 		mdg_strset_free(&r.ds[j].keys);
 	mdg_diags_sort(&rep->findings);
+	/* --changed-since: keep only the records on changed lines (changed.c). */
+	if (rc == MDG_OK && o->changed_since != NULL)
+		rc = mdg_changed_filter(rep, o->changed_since, fatal);
 	free(r.ds);
 	free(r.states);
 	free(r.nstates);

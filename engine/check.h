@@ -24,6 +24,7 @@ struct mdg_registry;
 struct mdg_domain;
 struct mdg_match_set;
 struct mdg_match_pair;
+struct mdg_progress;
 
 /* A record of a duplicate-detection set: where it comes from. */
 struct mdg_dup_record {
@@ -58,6 +59,11 @@ struct mdg_check_opts {
 			      const struct mdg_match_set *set, const struct mdg_dup_record *recs,
 			      const struct mdg_match_pair *pairs, size_t npairs);
 	void *on_duplicates_arg;
+	/* --changed-since REV: findings and totals of the records on lines
+	 * changed since REV only (changed.c); NULL: every record. */
+	const char *changed_since;
+	/* Progress on a terminal (progress.h), NULL: none. */
+	struct mdg_progress *progress;
 };
 
 /* check.c */
@@ -69,5 +75,14 @@ struct mdg_check_opts {
 int mdg_check_files(const struct mdg_enterprise *e, const struct mdg_check_opts *o,
 		    char *const *files, size_t nfiles, struct mdg_report *rep,
 		    struct mdg_diags *fatal);
+
+/* changed.c */
+/*
+ * Keep only the records on lines changed since git revision rev (git diff
+ * --unified=0 rev -- FILE): their findings, states and totals.  A file git
+ * does not track counts whole; an unchanged file counts no record.  A
+ * revision git does not know is fatal (MDG_ERR).
+ */
+int mdg_changed_filter(struct mdg_report *rep, const char *rev, struct mdg_diags *fatal);
 
 #endif

@@ -26,6 +26,7 @@ extern const struct mdg_cmd mdg_cmd_review;
 extern const struct mdg_cmd mdg_cmd_approve;
 extern const struct mdg_cmd mdg_cmd_reject;
 extern const struct mdg_cmd mdg_cmd_audit;
+extern const struct mdg_cmd mdg_cmd_export;
 
 struct mdg_registry;
 struct mdg_check_opts;
@@ -40,6 +41,15 @@ void mdg_print_help(FILE *out, const struct mdg_cmd *cmd);
 /* Find (--registry, else the configuration's) and open the registry; returns an exit status. */
 int mdg_cmd_open_registry(const struct mdg_cmd *cmd, const char *config, const char *regpath,
 			  bool create, struct mdg_registry **reg);
+
+/* cmd-export.c */
+struct mdg_enterprise;
+struct mdg_export_collect;
+struct mdg_report;
+/* check --export: write the records the report ends with as accepted (collected
+ * through on_record) to dir in format fmt; returns an exit status. */
+int mdg_check_export(const struct mdg_enterprise *e, struct mdg_export_collect *col,
+		     const struct mdg_report *rep, const char *dir, int fmt);
 
 /* cmd-submit.c */
 /* Check the files, write the report, store them as submissions (or, with

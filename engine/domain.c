@@ -467,11 +467,17 @@ load_field(struct loader *l, struct mdg_domain *dom, struct mdg_field *f, const 
 
 /* ----------------------------------------------------------------- match */
 
+#define SCORE_UNKNOWN (-1)	/* a bad scoring: value; mode checks are skipped */
+#define PRIOR_DEFAULT 1e-4
+
+_Static_assert(MDG_DOMAIN_MATCH_MAX_LEVELS < MDG_MATCH_MAX_LEVELS,
+	       "levels must fit the matcher");
+
 static const char *const match_keys[] = {
-	"threshold", "block", "fields", "scoring", NULL,
+	"threshold", "block", "fields", "scoring", "prior", NULL,
 };
 static const char *const match_field_keys[] = {
-	"field", "normalise", "measure", "weight", NULL,
+	"field", "normalise", "measure", "weight", "levels", "m", "u", NULL,
 };
 static const char *const match_block_keys[] = {
 	"field", "qgram", "min_shared", NULL,
@@ -484,9 +490,12 @@ domain_match_free(struct mdg_domain_match *dm)
 
 	if (dm == NULL)
 		return;
-	for (i = 0; i < dm->nfields; i++)
+	for (i = 0; i < dm->nfields; i++) {
 		mdg_norm_chain_free(dm->chains[i]);
+		free(dm->normalise[i]);
+	}
 	free(dm->chains);
+	free(dm->normalise);
 	free(dm->dom_field);
 	if (dm->m != NULL) {
 		free(dm->m->fields);
@@ -494,6 +503,62 @@ domain_match_free(struct mdg_domain_match *dm)
 		free(dm->m);
 	}
 	free(dm);
+}
+
+size_t
+mdg_domain_match_default_levels(const struct mdg_measure *ms, double *thr)
+{
+	static const struct {
+		const char *measure;
+		size_t n;
+		double thr[3];
+	} def[] = {
+		{"exact", 1, {1.0, 0, 0}},
+		{"numeric", 2, {1.0, 0.95, 0}},
+		{"levenshtein", 2, {1.0, 0.8, 0}},
+		{"damerau_levenshtein", 2, {1.0, 0.8, 0}},
+		{"jaro", 3, {1.0, 0.92, 0.8}},
+		{"jaro_winkler", 3, {1.0, 0.92, 0.8}},
+	};
+	static const double other[3] = {1.0, 0.8, 0.6};  /* token and q-gram measures */
+	size_t i;
+
+	for (i = 0; i < sizeof(def) / sizeof(def[0]); i++)
+		if (ms != NULL && strcmp(ms->name, def[i].measure) == 0) {
+			memcpy(thr, def[i].thr, def[i].n * sizeof(*thr));
+			return def[i].n;
+		}
+	memcpy(thr, other, sizeof(other));
+	return 3;
+}
+
+void
+mdg_domain_match_default_mu(struct mdg_match_field *f, bool set_m, bool set_u)
+{
+	size_t n = f->nthr, l;
+	double wm = 0, wu = 0;
+
+	if (n == 0) {
+		if (set_m)
+			f->m[0] = 1;
+		if (set_u)
+			f->u[0] = 1;
+		return;
+	}
+	for (l = 0; l < n; l++) {
+		wm += ldexp(1.0, (int)(n - 1 - l));
+		wu += ldexp(1.0, (int)l);
+	}
+	for (l = 0; l < n; l++) {
+		if (set_m)
+			f->m[l] = 0.9 * ldexp(1.0, (int)(n - 1 - l)) / wm;
+		if (set_u)
+			f->u[l] = 0.1 * ldexp(1.0, (int)l) / wu;
+	}
+	if (set_m)
+		f->m[n] = 0.1;
+	if (set_u)
+		f->u[n] = 0.9;
 }
 
 /* A threshold in 0..1 (true) or an error (false). */
@@ -509,16 +574,150 @@ want_unit(struct loader *l, const struct ynode *n, const char *what, double *out
 	return true;
 }
 
+/* A match probability p as a Fellegi-Sunter weight under the prior lambda. */
+static double
+prob_weight(double p, double lambda)
+{
+	if (p >= 1)
+		return HUGE_VAL;
+	if (p <= 0)
+		return -HUGE_VAL;
+	return log2(p / (1 - p)) - log2(lambda / (1 - lambda));
+}
+
+/* levels: 1 to 7 similarity thresholds in 0..1, strictly descending. */
+static bool
+load_levels(struct loader *l, const struct ynode *n, struct mdg_match_field *mf)
+{
+	size_t i, cnt = n->kind == YNODE_SEQ ? n->n : 1;
+	double v;
+
+	if (n->kind == YNODE_MAP || cnt == 0) {
+		err_at(l, n, "def.type",
+		       "levels must be a list of similarity thresholds, the highest first");
+		return false;
+	}
+	if (cnt > MDG_DOMAIN_MATCH_MAX_LEVELS) {
+		err_at(l, n->items[MDG_DOMAIN_MATCH_MAX_LEVELS], "def.limit",
+		       "levels: at most %d thresholds", MDG_DOMAIN_MATCH_MAX_LEVELS);
+		return false;
+	}
+	for (i = 0; i < cnt; i++) {
+		const struct ynode *it = n->kind == YNODE_SEQ ? n->items[i] : n;
+
+		if (!want_unit(l, it, "each level", &v))
+			return false;
+		if (i > 0 && !(v < mf->thr[i - 1])) {
+			err_at(l, it, "def.value", "levels must be strictly descending: %g after %g",
+			       v, mf->thr[i - 1]);
+			return false;
+		}
+		mf->thr[i] = v;
+	}
+	mf->nthr = cnt;
+	return true;
+}
+
+/*
+ * m or u: one probability per level (the last for disagreement), summing
+ * to 1 within 1e-6, or one per agreement level, the last being 1 minus
+ * their sum.
+ */
+static bool
+load_probs(struct loader *l, const struct ynode *n, const char *what, size_t nlevels, double *p)
+{
+	char each[64];
+	size_t i;
+	double v, sum = 0;
+
+	if (n->kind != YNODE_SEQ || n->n == 0) {
+		err_at(l, n, "def.type", "%s must be a list of probabilities, one per level", what);
+		return false;
+	}
+	if (n->n != nlevels && n->n != nlevels - 1) {
+		err_at(l, n, "def.value",
+		       "%s needs %zu probabilities (one per level, the last for disagreement) or "
+		       "%zu (the last is then 1 minus their sum), not %zu", what, nlevels,
+		       nlevels - 1, n->n);
+		return false;
+	}
+	snprintf(each, sizeof(each), "each probability of %s", what);
+	for (i = 0; i < n->n; i++) {
+		if (!want_number(l, n->items[i], each, &v))
+			return false;
+		if (!(v > 0 && v < 1)) {
+			err_at(l, n->items[i], "def.value", "%s must be above 0 and below 1, not %g",
+			       each, v);
+			return false;
+		}
+		p[i] = v;
+		sum += v;
+	}
+	if (n->n == nlevels && fabs(sum - 1) > 1e-6) {
+		err_at(l, n, "def.value", "%s sums to %.9g, not 1 (or leave the last out: it is "
+		       "then 1 minus the others)", what, sum);
+		return false;
+	}
+	if (n->n == nlevels - 1) {
+		if (!(sum < 1)) {
+			err_at(l, n, "def.value", "%s sums to %.9g: nothing is left for the last "
+			       "level (disagreement)", what, sum);
+			return false;
+		}
+		p[nlevels - 1] = 1 - sum;
+	}
+	return true;
+}
+
+/* A key of the other scoring mode is an error at its value. */
+static bool
+reject_key(struct loader *l, const struct ynode *def, const char *key, const char *mode)
+{
+	const struct ynode *n = ynode_get(def, key);
+
+	if (n == NULL)
+		return true;
+	err_at(l, n, "def.value", "'%s' belongs to scoring: %s%s", key, mode,
+	       strcmp(mode, "weighted") == 0 ?
+	       "; under fellegi_sunter a field counts by its levels, m and u" :
+	       "; this match section scores weighted (scoring: fellegi_sunter to use it)");
+	return false;
+}
+
+/* The Fellegi-Sunter levels, m and u of a compared field. */
+static bool
+load_match_fs(struct loader *l, const struct ynode *def, struct mdg_match_field *mf)
+{
+	const struct ynode *n;
+	bool ok = true;
+
+	if ((n = ynode_get(def, "levels")) != NULL) {
+		if (!load_levels(l, n, mf))
+			return false;
+	} else if (mf->measure != NULL) {
+		mf->nthr = mdg_domain_match_default_levels(mf->measure, mf->thr);
+	} else {
+		return false;	/* the measure's error says it */
+	}
+	mdg_domain_match_default_mu(mf, true, true);
+	if ((n = ynode_get(def, "m")) != NULL && !load_probs(l, n, "m", mf->nthr + 1, mf->m))
+		ok = false;
+	if ((n = ynode_get(def, "u")) != NULL && !load_probs(l, n, "u", mf->nthr + 1, mf->u))
+		ok = false;
+	return ok;
+}
+
 /* Load one compared field; returns false when it is unusable. */
 static bool
 load_match_field(struct loader *l, const struct mdg_domain *dom, struct mdg_domain_match *dm,
-		 const struct ynode *def)
+		 const struct ynode *def, int mode)
 {
 	struct mdg_match_field *mf = &dm->m->fields[dm->nfields];
 	const struct ynode *n;
 	const struct mdg_field *f;
 	const char *s, *why = NULL;
 	const char **names;
+	struct mdg_buf joined;
 	size_t i, bad = 0;
 	bool ok = true;
 	int rc;
@@ -561,7 +760,20 @@ load_match_field(struct loader *l, const struct mdg_domain *dom, struct mdg_doma
 		       "token_set, monge_elkan, monge_elkan_sym, numeric)", s);
 		ok = false;
 	}
-	if ((n = ynode_get(def, "weight")) != NULL) {
+	if (mode == MDG_SCORE_FS) {
+		if (!reject_key(l, def, "weight", "weighted"))
+			ok = false;
+		if (!load_match_fs(l, def, mf))
+			ok = false;
+	} else if (mode == MDG_SCORE_WEIGHTED) {
+		if (!reject_key(l, def, "levels", "fellegi_sunter"))
+			ok = false;
+		if (!reject_key(l, def, "m", "fellegi_sunter"))
+			ok = false;
+		if (!reject_key(l, def, "u", "fellegi_sunter"))
+			ok = false;
+	}
+	if (mode != MDG_SCORE_FS && (n = ynode_get(def, "weight")) != NULL) {
 		if (!want_number(l, n, "match.fields.weight", &mf->weight))
 			ok = false;
 		else if (mf->weight <= 0 || mf->weight > 1000) {
@@ -584,19 +796,26 @@ load_match_field(struct loader *l, const struct mdg_domain *dom, struct mdg_doma
 	}
 	rc = mdg_norm_chain_parse(names, n != NULL ? n->n : 0, NULL, &dm->chains[dm->nfields],
 				  &bad, &why);
-	free(names);
 	if (rc != MDG_OK) {
 		const struct ynode *at = n != NULL && bad < n->n ? n->items[bad] : n;
 		err_at(l, at != NULL ? at : def, "def.value", "normaliser '%s': %s",
 		       at != NULL && at->kind == YNODE_SCALAR ? at->str : "?",
 		       why != NULL ? why : "not usable here");
+		free(names);
 		return false;
 	}
 	if (!ok) {
+		free(names);
 		mdg_norm_chain_free(dm->chains[dm->nfields]);
 		dm->chains[dm->nfields] = NULL;
 		return false;
 	}
+	mdg_buf_init(&joined, 0);
+	for (i = 0; n != NULL && i < n->n; i++)
+		mdg_buf_printf(&joined, "%s%s", i ? ", " : "", names[i]);
+	free(names);
+	dm->normalise[dm->nfields] = xstrdup(joined.data != NULL ? joined.data : "");
+	mdg_buf_free(&joined);
 	mf->chain = dm->chains[dm->nfields];
 	dm->dom_field[dm->nfields] = f->index;
 	dm->nfields++;
@@ -676,15 +895,17 @@ load_match_block(struct loader *l, struct mdg_domain_match *dm, const struct yno
 	dm->m->nkeys++;
 }
 
+
 static void
 load_match(struct loader *l, struct mdg_domain *dom, const struct ynode *root)
 {
 	struct mdg_domain_match *dm;
 	const struct ynode *n, *t, *fl, *bl;
 	size_t errors = l->errors, i;
-	double dup = 0.9, rev = 0.75;
+	double dup = 0.9, rev = 0.75, prior = PRIOR_DEFAULT;
 	bool have_dup = false, have_rev = false, fields_ok;
 	const char *s;
+	int mode = MDG_SCORE_WEIGHTED;
 
 	if (root == NULL)
 		return;
@@ -693,10 +914,23 @@ load_match(struct loader *l, struct mdg_domain *dom, const struct ynode *root)
 		return;
 	}
 	check_keys(l, root, match_keys, "the match section");
-	if ((n = ynode_get(root, "scoring")) != NULL && (s = want_string(l, n, "scoring")) != NULL &&
-	    strcmp(s, "weighted") != 0)
-		err_at(l, n, "def.value", "scoring must be 'weighted' (Fellegi-Sunter is not "
-		       "configurable yet)");
+	if ((n = ynode_get(root, "scoring")) != NULL) {
+		if ((s = want_string(l, n, "scoring")) == NULL) {
+			mode = SCORE_UNKNOWN;
+		} else if (strcmp(s, "fellegi_sunter") == 0) {
+			mode = MDG_SCORE_FS;
+		} else if (strcmp(s, "weighted") != 0) {
+			err_at(l, n, "def.value", "scoring must be 'weighted' or 'fellegi_sunter'");
+			mode = SCORE_UNKNOWN;
+		}
+	}
+	if ((n = ynode_get(root, "prior")) != NULL) {
+		if (mode == MDG_SCORE_WEIGHTED)
+			err_at(l, n, "def.value", "'prior' belongs to scoring: fellegi_sunter; this "
+			       "match section scores weighted (scoring: fellegi_sunter to use it)");
+		else if (want_number(l, n, "prior", &prior) && !(prior > 0 && prior < 1))
+			err_at(l, n, "def.value", "prior must be above 0 and below 1, not %g", prior);
+	}
 	t = ynode_get(root, "threshold");
 	if (t != NULL && t->kind != YNODE_MAP) {
 		err_at(l, t, "def.type", "match.threshold must be a mapping {duplicate: D, review: R}");
@@ -728,14 +962,23 @@ load_match(struct loader *l, struct mdg_domain *dom, const struct ynode *root)
 	dm->m = xcalloc(1, sizeof(*dm->m));
 	dm->m->fields = xcalloc(fl->n, sizeof(*dm->m->fields));
 	dm->chains = xcalloc(fl->n, sizeof(*dm->chains));
+	dm->normalise = xcalloc(fl->n, sizeof(*dm->normalise));
 	dm->dom_field = xcalloc(fl->n, sizeof(*dm->dom_field));
 	for (i = 0; i < fl->n; i++)
-		load_match_field(l, dom, dm, fl->items[i]);
+		load_match_field(l, dom, dm, fl->items[i], mode);
 	fields_ok = l->errors == errors;
 	dm->m->nfields = dm->nfields;
-	dm->m->mode = MDG_SCORE_WEIGHTED;
-	dm->m->dup_threshold = dup;
-	dm->m->review_threshold = rev;
+	dm->m->mode = mode == MDG_SCORE_FS ? MDG_SCORE_FS : MDG_SCORE_WEIGHTED;
+	dm->m->lambda = prior;
+	dm->dup_p = dup;
+	dm->review_p = rev;
+	if (dm->m->mode == MDG_SCORE_FS) {
+		dm->m->dup_threshold = prob_weight(dup, prior);
+		dm->m->review_threshold = prob_weight(rev, prior);
+	} else {
+		dm->m->dup_threshold = dup;
+		dm->m->review_threshold = rev;
+	}
 	dm->m->stop_min = 1000;
 	bl = ynode_get(root, "block");
 	if (bl != NULL && bl->kind != YNODE_SEQ) {

@@ -25,19 +25,50 @@ struct ynode;
 struct mdg_matcher;
 struct mdg_norm_chain;
 
+struct mdg_match_field;
+struct mdg_measure;
+
 /*
- * A domain's `match:` section: the matcher (weighted scoring) whose
- * compared field number i is the domain field dom_field[i].  The matcher's
- * field index is i itself: a record for matching holds the compared
- * fields' values only, in this order.
+ * A domain's `match:` section: the matcher (weighted or Fellegi-Sunter
+ * scoring) whose compared field number i is the domain field dom_field[i].
+ * The matcher's field index is i itself: a record for matching holds the
+ * compared fields' values only, in this order.
+ *
+ * With Fellegi-Sunter scoring the section's thresholds are match
+ * probabilities (dup_p, review_p); the matcher's dup_threshold and
+ * review_threshold are the same thresholds as weights under the prior
+ * lambda, log2(p / (1 - p)) - log2(lambda / (1 - lambda)) (+-HUGE_VAL for
+ * p = 1 and p = 0), so that mdg_match_score's weight compares directly.
+ * With weighted scoring dup_p and review_p equal the matcher's thresholds.
  */
 struct mdg_domain_match {
 	struct mdg_matcher *m;
 	struct mdg_norm_chain **chains;	/* per compared field */
 	int *dom_field;			/* per compared field */
+	char **normalise;		/* per compared field: the normaliser names as
+					 * written, ", "-joined ("" for none) */
 	size_t nfields;
+	double dup_p, review_p;		/* the thresholds as written */
 	long line, col;
 };
+
+/* The most thresholds (levels - 1) a compared field may give under FS. */
+#define MDG_DOMAIN_MATCH_MAX_LEVELS 7
+/*
+ * The default Fellegi-Sunter levels of a measure (thresholds, descending)
+ * into thr (room for MDG_DOMAIN_MATCH_MAX_LEVELS); returns how many:
+ * exact [1], numeric [1, 0.95], levenshtein and damerau_levenshtein
+ * [1, 0.8], jaro and jaro_winkler [1, 0.92, 0.8], the token and q-gram
+ * measures [1, 0.8, 0.6].
+ */
+size_t mdg_domain_match_default_levels(const struct mdg_measure *ms, double *thr);
+/*
+ * Default m and u of a field with f->nthr thresholds: m gives 0.9 to the
+ * agreement levels, halving from the closest, and 0.1 to disagreement; u
+ * gives 0.1 to the agreement levels, doubling toward the loosest, and 0.9
+ * to disagreement (one threshold: m [0.9, 0.1], u [0.1, 0.9]).
+ */
+void mdg_domain_match_default_mu(struct mdg_match_field *f, bool set_m, bool set_u);
 
 #define MDG_PATTERN_MATCH_LIMIT 100000
 #define MDG_PATTERN_DEPTH_LIMIT 1000

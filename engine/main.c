@@ -26,6 +26,7 @@ static const struct mdg_cmd *const commands[] = {
 	&mdg_cmd_reject,
 	&mdg_cmd_registry,
 	&mdg_cmd_audit,
+	&mdg_cmd_export,
 	NULL,
 };
 

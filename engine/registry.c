@@ -125,6 +125,43 @@ static const char *const migrations[] = {
 	"  BEGIN SELECT RAISE(ABORT, 'the chain head only follows the audit trail'); END;"
 	"CREATE TRIGGER events_move_head AFTER INSERT ON events"
 	"  BEGIN UPDATE chain_head SET seq = NEW.seq, hash = NEW.hash WHERE one = 1; END;",
+	/*
+	 * version 3: exports to Odoo (engine/export.c).  exports: one row per
+	 * export, golden_max the newest golden row it saw (--since N writes
+	 * the rows after export N's); export_ids: the external ID each record
+	 * got, kept so that it never changes; export_records: the golden rows
+	 * each export wrote.
+	 */
+	"CREATE TABLE exports ("
+	"  id INTEGER PRIMARY KEY,"
+	"  at TEXT NOT NULL,"
+	"  actor TEXT NOT NULL,"
+	"  role TEXT NOT NULL,"
+	"  format TEXT NOT NULL,"
+	"  module TEXT NOT NULL,"
+	"  odoo_module TEXT,"
+	"  since INTEGER REFERENCES exports(id),"
+	"  domain TEXT,"
+	"  site TEXT,"
+	"  golden_max INTEGER NOT NULL,"
+	"  records INTEGER NOT NULL,"
+	"  files INTEGER NOT NULL,"
+	"  out TEXT NOT NULL,"
+	"  manifest_sha256 TEXT NOT NULL);"
+	"CREATE TABLE export_ids ("
+	"  module TEXT NOT NULL,"
+	"  domain TEXT NOT NULL,"
+	"  key TEXT NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  first_export INTEGER NOT NULL REFERENCES exports(id),"
+	"  last_export INTEGER NOT NULL REFERENCES exports(id),"
+	"  PRIMARY KEY (module, domain, key),"
+	"  UNIQUE (module, name));"
+	"CREATE TABLE export_records ("
+	"  export INTEGER NOT NULL REFERENCES exports(id),"
+	"  golden INTEGER NOT NULL REFERENCES golden(id),"
+	"  PRIMARY KEY (export, golden));"
+	"CREATE INDEX export_records_golden ON export_records(golden);",
 };
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

@@ -19,7 +19,7 @@
 #include "enterprise.h"
 #include "report.h"
 
-#define MDG_REGISTRY_SCHEMA_VERSION 2
+#define MDG_REGISTRY_SCHEMA_VERSION 3
 #define MDG_EREFUSED (-10)   /* the identity may not do this (recorded as an event) */
 
 struct mdg_registry;

@@ -71,6 +71,8 @@ mdg_report_write_json(FILE *out, const struct mdg_report *rep, const struct mdg_
 	json_object_set_new(root, "config", str_or_null(rep->config));
 	json_object_set_new(root, "rules_sha256",
 			    rep->rules_sha256[0] ? json_string(rep->rules_sha256) : json_null());
+	if (rep->changed_since != NULL)
+		json_object_set_new(root, "changed_since", safe_string(rep->changed_since));
 
 	files = json_array();
 	for (i = 0; i < rep->nfiles; i++) {

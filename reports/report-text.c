@@ -114,6 +114,11 @@ mdg_report_write_text(FILE *out, const struct mdg_report *rep, const struct mdg_
 		d->counts[MDG_SEV_ERROR], plural(d->counts[MDG_SEV_ERROR], "error", "errors"),
 		d->counts[MDG_SEV_WARNING], plural(d->counts[MDG_SEV_WARNING], "warning", "warnings"),
 		C(o, RESET));
+	if (rep->changed_since != NULL) {
+		fputs("(only the records on lines changed since ", out);
+		mdg_fput_clean(rep->changed_since, out);
+		fputs(")\n", out);
+	}
 	/* What the result was computed from, so that it can be reproduced. */
 	if (rep->rules_sha256[0] != '\0')
 		fprintf(out, "sha256 %s  (definitions and rules)\n", rep->rules_sha256);

@@ -8,8 +8,10 @@
 #   expected.err  standard error
 #   expected.exit the exit status
 # Outputs are compared byte for byte after replacing the absolute source
-# path with @SRC@.  `make regen-golden` (MDGATE_REGEN=1) rewrites the
-# expectations: only on purpose, and review the diff.
+# path with @SRC@, 64-hex digests with @SHA256@, times (YYYY-MM-DDTHH:MM:SS)
+# with @TIME@ and JUnit's hostname with @HOST@.  `make regen-golden`
+# (MDGATE_REGEN=1) rewrites the expectations: only on purpose, and review
+# the diff.
 . "${top_srcdir}/tests/setup"
 
 for case_dir in "$top_srcdir"/tests/golden/*/; do
@@ -24,7 +26,9 @@ for case_dir in "$top_srcdir"/tests/golden/*/; do
 	rc=$?
 	set -e
 	for s in out err; do
-		sed -e "s|$top_srcdir|@SRC@|g" -e "s|[0-9a-f]\{64\}|@SHA256@|g" "$TMP/$s" >"$TMP/$s.norm"
+		sed -e "s|$top_srcdir|@SRC@|g" -e "s|[0-9a-f]\{64\}|@SHA256@|g" \
+			-e "s|[0-9]\{4\}-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z\{0,1\}|@TIME@|g" \
+			-e 's|hostname="[^"]*"|hostname="@HOST@"|g' "$TMP/$s" >"$TMP/$s.norm"
 	done
 	if [ "${MDGATE_REGEN:-0}" = 1 ]; then
 		cp "$TMP/out.norm" "$case_dir/expected.out"

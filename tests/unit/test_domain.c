@@ -16,6 +16,7 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <ftw.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1869,6 +1870,223 @@ test_domain_match_needs_block(void **state)
 	assert_null(mdg_domain_find(&fx->ds, "supplier")->match);
 }
 
+static void
+test_domain_match_fs_valid(void **state)
+{
+	struct fixture *fx = *state;
+	const struct mdg_domain_match *dm;
+	const struct mdg_match_field *f;
+	size_t errors;
+	double lp = log2(0.001 / 0.999);
+
+	errors = load_match(fx,
+	    "  scoring: fellegi_sunter\n"
+	    "  prior: 0.001\n"
+	    "  threshold: {duplicate: 0.95, review: 0.5}\n"
+	    "  block: [{field: name, qgram: 2}]\n"
+	    "  fields:\n"
+	    "    - {field: name, normalise: [casefold, space], measure: jaro_winkler,"
+	    " levels: [0.95, 0.85], m: [0.7, 0.2, 0.1], u: [0.01, 0.04]}\n"
+	    "    - {field: vat, measure: exact}\n", NULL);
+	if (errors)
+		dump(&fx->d);
+	assert_int_equal(errors, 0);
+	dm = mdg_domain_find(&fx->ds, "supplier")->match;
+	assert_non_null(dm);
+	assert_int_equal(dm->m->mode, MDG_SCORE_FS);
+	assert_true(dm->m->lambda == 0.001);
+	assert_true(dm->dup_p == 0.95);
+	assert_true(dm->review_p == 0.5);
+	/* The thresholds become weights under the prior. */
+	assert_true(fabs(dm->m->dup_threshold - (log2(0.95 / 0.05) - lp)) < 1e-9);
+	assert_true(fabs(dm->m->review_threshold - (0.0 - lp)) < 1e-9);
+	assert_string_equal(dm->normalise[0], "casefold, space");
+	assert_string_equal(dm->normalise[1], "");
+	f = &dm->m->fields[0];
+	assert_int_equal(f->nthr, 2);
+	assert_true(f->thr[0] == 0.95 && f->thr[1] == 0.85);
+	assert_true(f->m[0] == 0.7 && f->m[1] == 0.2 && f->m[2] == 0.1);
+	/* u gives the agreement levels; the last is 1 minus their sum. */
+	assert_true(f->u[0] == 0.01 && f->u[1] == 0.04);
+	assert_true(fabs(f->u[2] - 0.95) < 1e-12);
+	/* exact: one level [1], default m and u. */
+	f = &dm->m->fields[1];
+	assert_int_equal(f->nthr, 1);
+	assert_true(f->thr[0] == 1.0);
+	assert_true(fabs(f->m[0] - 0.9) < 1e-12 && fabs(f->m[1] - 0.1) < 1e-12);
+	assert_true(fabs(f->u[0] - 0.1) < 1e-12 && fabs(f->u[1] - 0.9) < 1e-12);
+}
+
+static void
+test_domain_match_fs_defaults(void **state)
+{
+	struct fixture *fx = *state;
+	const struct mdg_domain_match *dm;
+	const struct mdg_match_field *f;
+	double sm = 0, su = 0;
+	size_t errors, l;
+
+	errors = load_match(fx,
+	    "  scoring: fellegi_sunter\n"
+	    "  threshold: {duplicate: 1, review: 0}\n"
+	    "  block: [{field: name}]\n"
+	    "  fields: [{field: name, measure: jaro_winkler}]\n", NULL);
+	if (errors)
+		dump(&fx->d);
+	assert_int_equal(errors, 0);
+	dm = mdg_domain_find(&fx->ds, "supplier")->match;
+	assert_true(dm->m->lambda == 1e-4);
+	/* Probability 1 is never reached, 0 always. */
+	assert_true(isinf(dm->m->dup_threshold) && dm->m->dup_threshold > 0);
+	assert_true(isinf(dm->m->review_threshold) && dm->m->review_threshold < 0);
+	f = &dm->m->fields[0];
+	assert_int_equal(f->nthr, 3);
+	assert_true(f->thr[0] == 1.0 && f->thr[1] == 0.92 && f->thr[2] == 0.8);
+	for (l = 0; l <= f->nthr; l++) {
+		sm += f->m[l];
+		su += f->u[l];
+		/* The weights fall level by level. */
+		if (l > 0)
+			assert_true(mdg_match_fs_weight(f, (unsigned)l) <
+				    mdg_match_fs_weight(f, (unsigned)l - 1));
+	}
+	assert_true(fabs(sm - 1) < 1e-12 && fabs(su - 1) < 1e-12);
+	assert_true(fabs(f->m[3] - 0.1) < 1e-12 && fabs(f->u[3] - 0.9) < 1e-12);
+}
+
+static void
+test_domain_match_scoring_unknown(void **state)
+{
+	struct fixture *fx = *state;
+	const char *p;
+	size_t errors;
+
+	/* levels are not blamed on top of the bad scoring. */
+	errors = load_match(fx,
+	    "  scoring: bayes\n"
+	    "  block: [{field: name}]\n"
+	    "  fields: [{field: name, measure: exact, levels: [0.9]}]\n", &p);
+	expect_only(fx, errors, p, 9, 12, "def.value",
+		    "scoring must be 'weighted' or 'fellegi_sunter'");
+	assert_null(mdg_domain_find(&fx->ds, "supplier")->match);
+}
+
+static void
+test_domain_match_fs_keys_under_weighted(void **state)
+{
+	struct fixture *fx = *state;
+	const char *p;
+	size_t errors;
+
+	errors = load_match(fx,
+	    "  prior: 0.01\n"
+	    "  block: [{field: name}]\n"
+	    "  fields:\n"
+	    "    - {field: name, measure: exact, levels: [0.9], m: [0.9, 0.1]}\n", &p);
+	assert_int_equal(errors, 3);
+	expect_diag(&fx->d, 0, p, 9, 10, "def.value",
+		    "'prior' belongs to scoring: fellegi_sunter; this match section scores "
+		    "weighted (scoring: fellegi_sunter to use it)");
+	expect_diag(&fx->d, 1, p, 12, 45, "def.value",
+		    "'levels' belongs to scoring: fellegi_sunter; this match section scores "
+		    "weighted (scoring: fellegi_sunter to use it)");
+	expect_diag(&fx->d, 2, p, 12, 55, "def.value",
+		    "'m' belongs to scoring: fellegi_sunter; this match section scores "
+		    "weighted (scoring: fellegi_sunter to use it)");
+	assert_null(mdg_domain_find(&fx->ds, "supplier")->match);
+}
+
+static void
+test_domain_match_weight_under_fs(void **state)
+{
+	struct fixture *fx = *state;
+	const char *p;
+	size_t errors;
+
+	errors = load_match(fx,
+	    "  scoring: fellegi_sunter\n"
+	    "  block: [{field: name}]\n"
+	    "  fields:\n"
+	    "    - {field: name, measure: exact, weight: 2}\n", &p);
+	expect_only(fx, errors, p, 12, 45, "def.value",
+		    "'weight' belongs to scoring: weighted; under fellegi_sunter a field counts "
+		    "by its levels, m and u");
+}
+
+/* One FS field line (line 12) and the error it must give. */
+static void
+fs_field_error(struct fixture *fx, const char *line, long col, const char *code,
+	       const char *message)
+{
+	const char *p;
+	char *section = xasprintf("  scoring: fellegi_sunter\n"
+				  "  block: [{field: name}]\n"
+				  "  fields:\n"
+				  "%s\n", line);
+	size_t errors;
+
+	/* A fresh domain set for each line. */
+	mdg_domains_free(&fx->ds);
+	mdg_diags_free(&fx->d);
+	mdg_domains_init(&fx->ds);
+	mdg_diags_init(&fx->d);
+	errors = load_match(fx, section, &p);
+	free(section);
+	expect_only(fx, errors, p, 12, col, code, message);
+	assert_null(mdg_domain_find(&fx->ds, "supplier")->match);
+}
+
+static void
+test_domain_match_fs_levels_errors(void **state)
+{
+	struct fixture *fx = *state;
+
+	fs_field_error(fx, "    - {field: name, measure: jaro, levels: [0.9, 0.95]}", 50,
+		       "def.value", "levels must be strictly descending: 0.95 after 0.9");
+	fs_field_error(fx, "    - {field: name, measure: jaro, levels: [1.5]}", 45,
+		       "def.value", "each level must be from 0 to 1, not 1.5");
+	fs_field_error(fx, "    - {field: name, measure: jaro, "
+		       "levels: [1, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3]}", 78,
+		       "def.limit", "levels: at most 7 thresholds");
+	fs_field_error(fx, "    - {field: name, measure: jaro, levels: {a: 1}}", 44,
+		       "def.type", "levels must be a list of similarity thresholds, the highest first");
+}
+
+static void
+test_domain_match_fs_mu_errors(void **state)
+{
+	struct fixture *fx = *state;
+
+	fs_field_error(fx, "    - {field: name, measure: exact, levels: [0.9, 0.8], m: [0.5, 0.5]}",
+		       60, "def.value", "m sums to 1: nothing is left for the last level "
+		       "(disagreement)");
+	fs_field_error(fx, "    - {field: name, measure: exact, m: [0.6, 0.3, 0.1]}", 40,
+		       "def.value", "m needs 2 probabilities (one per level, the last for "
+		       "disagreement) or 1 (the last is then 1 minus their sum), not 3");
+	fs_field_error(fx, "    - {field: name, measure: exact, u: [0.5, 0]}", 46,
+		       "def.value", "each probability of u must be above 0 and below 1, not 0");
+	fs_field_error(fx, "    - {field: name, measure: exact, m: [0.8, 0.1]}", 40,
+		       "def.value", "m sums to 0.9, not 1 (or leave the last out: it is then "
+		       "1 minus the others)");
+	fs_field_error(fx, "    - {field: name, measure: exact, u: x}", 40,
+		       "def.type", "u must be a list of probabilities, one per level");
+}
+
+static void
+test_domain_match_fs_prior_errors(void **state)
+{
+	struct fixture *fx = *state;
+	const char *p;
+	size_t errors;
+
+	errors = load_match(fx,
+	    "  scoring: fellegi_sunter\n"
+	    "  prior: 1\n"
+	    "  block: [{field: name}]\n"
+	    "  fields: [{field: name, measure: exact}]\n", &p);
+	expect_only(fx, errors, p, 10, 10, "def.value", "prior must be above 0 and below 1, not 1");
+}
+
 int
 main(void)
 {
@@ -1885,6 +2103,14 @@ main(void)
 		T(test_domain_match_threshold_range),
 		T(test_domain_match_block_errors),
 		T(test_domain_match_needs_block),
+		T(test_domain_match_fs_valid),
+		T(test_domain_match_fs_defaults),
+		T(test_domain_match_scoring_unknown),
+		T(test_domain_match_fs_keys_under_weighted),
+		T(test_domain_match_weight_under_fs),
+		T(test_domain_match_fs_levels_errors),
+		T(test_domain_match_fs_mu_errors),
+		T(test_domain_match_fs_prior_errors),
 		T(test_domain_load_dir_ignores_other_files),
 		T(test_domain_load_dir_empty_or_missing),
 		T(test_domain_head_is_valid),

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "domain.h"
 #include "match.h"
 #include "util.h"
 
@@ -192,6 +193,92 @@ test_em(void **state)
 	f[0].u[1] = 0.95;
 	(void)mdg_match_em(&m, lv, np, true, 5);
 	assert_near(f[0].u[0], 0.05, EPS);
+	free(lv);
+}
+
+/* A level drawn from the distribution p[0..n-1]. */
+static uint8_t
+draw_level(const double *p, size_t n)
+{
+	double x = urand(), c = 0;
+	size_t l;
+
+	for (l = 0; l + 1 < n; l++) {
+		c += p[l];
+		if (x < c)
+			return (uint8_t)l;
+	}
+	return (uint8_t)(n - 1);
+}
+
+/*
+ * EM over several levels per field, as `mdgate dedup --estimate` runs it:
+ * start from the domain loader's default m and u, u fixed at the truth (as
+ * if estimated from random pairs); m and lambda come back within a
+ * tolerance.  Then with u estimated too.
+ */
+static void
+test_em_levels(void **state)
+{
+	static const size_t nthr[3] = { 2, 1, 3 };
+	static const double tm[3][4] = {
+		{ 0.7, 0.2, 0.1 }, { 0.9, 0.1 }, { 0.5, 0.3, 0.15, 0.05 },
+	};
+	static const double tu[3][4] = {
+		{ 0.01, 0.05, 0.94 }, { 0.05, 0.95 }, { 0.02, 0.03, 0.15, 0.8 },
+	};
+	const double lambda = 0.1;
+	const size_t np = 60000;
+	struct mdg_match_field f[3];
+	struct mdg_matcher m;
+	uint8_t *lv = xmalloc(np * 3);
+	size_t p, i, l;
+	unsigned it;
+	int pass;
+
+	(void)state;
+	for (p = 0; p < np; p++) {
+		int match = urand() < lambda;
+
+		for (i = 0; i < 3; i++)
+			lv[p * 3 + i] = draw_level(match ? tm[i] : tu[i], nthr[i] + 1);
+		if (p % 7 == 0)
+			lv[p * 3 + 1] = MDG_MATCH_NULL;
+	}
+	for (pass = 0; pass < 2; pass++) {
+		bool fix_u = pass == 0;
+
+		memset(&m, 0, sizeof(m));
+		for (i = 0; i < 3; i++) {
+			field(&f[i], "f", i, "levenshtein", 1.0);
+			f[i].nthr = nthr[i];
+			for (l = 0; l < nthr[i]; l++)
+				f[i].thr[l] = 1.0 - 0.1 * (double)l;
+			mdg_domain_match_default_mu(&f[i], true, !fix_u);
+			if (fix_u)
+				memcpy(f[i].u, tu[i], sizeof(tu[i]));
+		}
+		m.fields = f;
+		m.nfields = 3;
+		m.mode = MDG_SCORE_FS;
+		m.lambda = 0.01;
+		it = mdg_match_em(&m, lv, np, fix_u, 0);
+		assert_true(it > 1 && it < 100);
+		for (i = 0; i < 3; i++) {
+			double sm = 0;
+
+			for (l = 0; l <= nthr[i]; l++) {
+				assert_near(f[i].m[l], tm[i][l], fix_u ? 0.02 : 0.03);
+				if (fix_u)
+					assert_near(f[i].u[l], tu[i][l], EPS);
+				else
+					assert_near(f[i].u[l], tu[i][l], 0.02);
+				sm += f[i].m[l];
+			}
+			assert_near(sm, 1.0, 1e-6);
+		}
+		assert_near(m.lambda, lambda, 0.01);
+	}
 	free(lv);
 }
 
@@ -398,6 +485,7 @@ main(void)
 		cmocka_unit_test(test_weighted),
 		cmocka_unit_test(test_levels_and_fs),
 		cmocka_unit_test(test_em),
+		cmocka_unit_test(test_em_levels),
 		cmocka_unit_test(test_estimate_u),
 		cmocka_unit_test(test_cluster),
 		cmocka_unit_test(test_candidates),
