@@ -122,6 +122,7 @@ cmd_check_exec(int argc, char **argv)
 	int c, rc, status = MDG_EXIT_DEFINITION;
 
 	memset(&o, 0, sizeof(o));
+	o.progress = isatty(STDERR_FILENO) != 0;
 	o.max_findings = 100000;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":c:s:d:f:o:r:h", longopts, NULL)) != -1) {

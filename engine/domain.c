@@ -474,7 +474,7 @@ static const char *const match_field_keys[] = {
 	"field", "normalise", "measure", "weight", NULL,
 };
 static const char *const match_block_keys[] = {
-	"field", "qgram", "min_shared", NULL,
+	"field", "qgram", "min_shared", "words", NULL,
 };
 
 static void
@@ -672,6 +672,19 @@ load_match_block(struct loader *l, struct mdg_domain_match *dm, const struct yno
 			return;
 		}
 		k->k = (size_t)v;
+	}
+	if ((n = ynode_get(def, "words")) != NULL) {
+		if (n->kind != YNODE_SCALAR || (strcmp(n->str, "true") != 0 &&
+		    strcmp(n->str, "false") != 0)) {
+			err_at(l, n, "def.value", "words must be true or false");
+			return;
+		}
+		k->words = strcmp(n->str, "true") == 0;
+		if (k->words && k->q != 0) {
+			err_at(l, n, "def.value", "a words key cannot also be a q-gram key "
+			       "(leave out qgram)");
+			return;
+		}
 	}
 	dm->m->nkeys++;
 }

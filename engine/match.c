@@ -107,6 +107,44 @@ mdg_match_set_add(struct mdg_match_set *s, const char *const *vals,
 	return r;
 }
 
+size_t
+mdg_match_set_add_norm(struct mdg_match_set *s, const char *const *raw,
+    const char *const *norm, int src)
+{
+	size_t nf = s->m->nfields, f, r, len, at;
+	uint32_t *cp;
+
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 64;
+		s->raw = xreallocarray(s->raw, s->cap * nf, sizeof(*s->raw));
+		s->norm = xreallocarray(s->norm, s->cap * nf, sizeof(*s->norm));
+		s->cp = xreallocarray(s->cp, s->cap * nf, sizeof(*s->cp));
+		s->ncp = xreallocarray(s->ncp, s->cap * nf, sizeof(*s->ncp));
+		s->src = xreallocarray(s->src, s->cap, sizeof(*s->src));
+	}
+	r = s->n++;
+	s->src[r] = src;
+	for (f = 0; f < nf; f++) {
+		const char *v = raw[f] ? raw[f] : "", *nv = norm[f] ? norm[f] : "";
+
+		at = r * nf + f;
+		s->raw[at] = v[0] ? mdg_arena_strdup(&s->arena, v) : "";
+		len = strlen(nv);
+		s->norm[at] = strcmp(nv, v) == 0 ? s->raw[at] :
+		    mdg_arena_strdup(&s->arena, nv);
+		cp = mdg_arena_alloc(&s->arena, (len + 1) * sizeof(*cp));
+		s->ncp[at] = mdg_utf8_decode(nv, len, cp);
+		s->cp[at] = cp;
+	}
+	return r;
+}
+
+const char *
+mdg_match_set_raw(const struct mdg_match_set *s, size_t r, size_t f)
+{
+	return s->raw[r * s->m->nfields + f];
+}
+
 unsigned
 mdg_match_level(const struct mdg_match_field *f, double sim)
 {

@@ -124,7 +124,16 @@ void mdg_match_set_free(struct mdg_match_set *s);
  */
 size_t mdg_match_set_add(struct mdg_match_set *s, const char *const *vals,
     size_t nvals, int src);
+/*
+ * Add a record whose compared fields are already normalised: raw[f] and
+ * norm[f] for compared field f (in the matcher's order, NULL: missing).
+ * Used for records kept normalised, such as the registry's.
+ */
+size_t mdg_match_set_add_norm(struct mdg_match_set *s, const char *const *raw,
+    const char *const *norm, int src);
 size_t mdg_match_set_count(const struct mdg_match_set *s);
+/* The value as given of compared field f of record r ("" when missing). */
+const char *mdg_match_set_raw(const struct mdg_match_set *s, size_t r, size_t f);
 /* The normalised value of compared field f of record r. */
 const char *mdg_match_set_norm(const struct mdg_match_set *s, size_t r,
     size_t f);

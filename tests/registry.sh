@@ -20,7 +20,7 @@ expect_grep "$TMP/err" "registry init" "a missing registry says how to create it
 
 run mdgate registry init
 expect_rc 0 "registry init"
-expect_grep "$TMP/out" "schema version 2" "init reports the schema version"
+expect_grep "$TMP/out" "schema version 3" "init reports the schema version"
 [ -f registry/mdgate.db ] && ok || fail "the registry file and its folder are created"
 run mdgate registry init
 expect_rc 0 "init again is harmless"
@@ -170,7 +170,7 @@ expect_grep "$TMP/err" "/proc/mdgate/x.db: cannot create the folder /proc/mdgate
 trap 'umount "$TMP/small" 2>/dev/null || true; rm -rf "$TMP"' EXIT INT TERM
 BCFG="$top_srcdir/bench/mdgate-norules.yaml"
 mkdir -p "$TMP/small"
-if mount -t tmpfs -o size=256k tmpfs "$TMP/small" 2>/dev/null; then
+if mount -t tmpfs -o size=512k tmpfs "$TMP/small" 2>/dev/null; then
 	REG="$TMP/small/reg.db"
 	awk -v n=4000 -v error_rate=0 -v seed=7 -f "$top_srcdir/bench/gen-items.awk" >"$TMP/items.csv"
 	head -21 "$TMP/items.csv" >"$TMP/items20.csv"

@@ -337,7 +337,7 @@ test_registry_chain_head(void **state)
 		     "DROP TABLE chain_head; PRAGMA user_version = 1");
 	mdg_registry_close(reg);
 	assert_int_equal(mdg_registry_open(&reg, path, false, &why), MDG_OK);
-	assert_int_equal(mdg_registry_schema_version(reg), 2);
+	assert_int_equal(mdg_registry_schema_version(reg), MDG_REGISTRY_SCHEMA_VERSION);
 	assert_int_equal(count(reg, "SELECT seq FROM chain_head"), 5);
 	assert_int_equal(mdg_registry_verify(reg, &bad, &why, &n), MDG_OK);
 	assert_int_equal(n, 5);
