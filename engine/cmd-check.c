@@ -52,7 +52,11 @@ const struct mdg_cmd mdg_cmd_check = {
 		"                          keys unique against other sites' approved records,\n"
 		"                          references and ref() resolved by approved records\n"
 		"      --no-registry       check the files alone, even when a registry exists\n"
-		"      --no-dedup          do not look for suspected duplicates within the run\n"
+		"      --no-dedup          do not look for suspected duplicates (within the run\n"
+		"                          and against the registry)\n"
+		"      --explain           text: explain each suspected duplicate field by field\n"
+		"      --threads N         threads for the registry's duplicate search (default:\n"
+		"                          the processors online)\n"
 		"  -h, --help              show this help\n"
 		"\n"
 		"Exit status: 0 no error finding; 1 at least one error finding (the gate fails);\n"
@@ -68,6 +72,8 @@ enum {
 	OPT_COLOR,
 	OPT_NO_REGISTRY,
 	OPT_NO_DEDUP,
+	OPT_EXPLAIN,
+	OPT_THREADS,
 };
 
 static bool
@@ -103,12 +109,14 @@ cmd_check_exec(int argc, char **argv)
 		{"registry", required_argument, NULL, 'r'},
 		{"no-registry", no_argument, NULL, OPT_NO_REGISTRY},
 		{"no-dedup", no_argument, NULL, OPT_NO_DEDUP},
+		{"explain", no_argument, NULL, OPT_EXPLAIN},
+		{"threads", required_argument, NULL, OPT_THREADS},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *config = NULL, *format = "text", *output = NULL, *color = "auto";
 	const char *regopt = NULL;
-	bool no_registry = false;
+	bool no_registry = false, explain = false;
 	struct mdg_registry *reg = NULL;
 	char *rpath = NULL, *err = NULL;
 	struct mdg_check_opts o;
@@ -170,6 +178,17 @@ cmd_check_exec(int argc, char **argv)
 		case OPT_NO_DEDUP:
 			o.no_dedup = true;
 			break;
+		case OPT_EXPLAIN:
+			explain = true;
+			break;
+		case OPT_THREADS: {
+			size_t t;
+			if (!parse_size(optarg, &t) || t == 0 || t > 64)
+				return mdg_usage_error(&mdg_cmd_check, "--threads needs a number from "
+						       "1 to 64, not '%s'", optarg);
+			o.threads = (unsigned)t;
+			break;
+		}
 		case OPT_COLOR:
 			if (strcmp(optarg, "auto") && strcmp(optarg, "always") && strcmp(optarg, "never"))
 				return mdg_usage_error(&mdg_cmd_check,
@@ -228,6 +247,7 @@ cmd_check_exec(int argc, char **argv)
 		}
 	}
 	memset(&ro, 0, sizeof(ro));
+	ro.explain = explain;
 	ro.color = out == stdout && (strcmp(color, "always") == 0 ||
 				     (strcmp(color, "auto") == 0 && mdg_want_color(stdout)));
 	if (w->write(out, &rep, &ro) != MDG_OK || fflush(out) != 0) {

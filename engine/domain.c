@@ -471,7 +471,7 @@ static const char *const match_keys[] = {
 	"threshold", "block", "fields", "scoring", NULL,
 };
 static const char *const match_field_keys[] = {
-	"field", "normalise", "measure", "weight", NULL,
+	"field", "as", "normalise", "measure", "weight", NULL,
 };
 static const char *const match_block_keys[] = {
 	"field", "qgram", "min_shared", "words", NULL,
@@ -484,8 +484,12 @@ domain_match_free(struct mdg_domain_match *dm)
 
 	if (dm == NULL)
 		return;
-	for (i = 0; i < dm->nfields; i++)
+	for (i = 0; i < dm->nfields; i++) {
 		mdg_norm_chain_free(dm->chains[i]);
+		if (dm->as_names != NULL)
+			free(dm->as_names[i]);
+	}
+	free(dm->as_names);
 	free(dm->chains);
 	free(dm->dom_field);
 	if (dm->m != NULL) {
@@ -515,9 +519,9 @@ load_match_field(struct loader *l, const struct mdg_domain *dom, struct mdg_doma
 		 const struct ynode *def)
 {
 	struct mdg_match_field *mf = &dm->m->fields[dm->nfields];
-	const struct ynode *n;
+	const struct ynode *n, *an = NULL;
 	const struct mdg_field *f;
-	const char *s, *why = NULL;
+	const char *s, *why = NULL, *as = NULL;
 	const char **names;
 	size_t i, bad = 0;
 	bool ok = true;
@@ -540,13 +544,21 @@ load_match_field(struct loader *l, const struct mdg_domain *dom, struct mdg_doma
 		err_at(l, n, "def.field", "match: domain '%s' has no field '%s'", dom->name, s);
 		return false;
 	}
+	/* A field may be compared twice (its words, its numbers) under two names. */
+	if ((an = ynode_get(def, "as")) != NULL && (as = want_string(l, an, "match.fields.as")) ==
+	    NULL)
+		return false;
 	for (i = 0; i < dm->nfields; i++)
-		if (dm->dom_field[i] == f->index) {
-			err_at(l, n, "def.duplicate", "match: field '%s' is compared twice", s);
+		if (strcmp(dm->m->fields[i].name, as ? as : f->name) == 0) {
+			err_at(l, an ? an : n, "def.duplicate", as ? "match: '%s' names two compared "
+			       "fields" : "match: field '%s' is compared twice (give the second "
+			       "one another name with 'as')", as ? as : s);
 			return false;
 		}
 	memset(mf, 0, sizeof(*mf));
 	mf->name = f->name;
+	if (as != NULL)
+		mf->name = dm->as_names[dm->nfields] = xstrdup(as);
 	mf->index = dm->nfields;
 	mf->weight = 1;
 	n = ynode_get(def, "measure");
@@ -741,6 +753,7 @@ load_match(struct loader *l, struct mdg_domain *dom, const struct ynode *root)
 	dm->m = xcalloc(1, sizeof(*dm->m));
 	dm->m->fields = xcalloc(fl->n, sizeof(*dm->m->fields));
 	dm->chains = xcalloc(fl->n, sizeof(*dm->chains));
+	dm->as_names = xcalloc(fl->n, sizeof(*dm->as_names));
 	dm->dom_field = xcalloc(fl->n, sizeof(*dm->dom_field));
 	for (i = 0; i < fl->n; i++)
 		load_match_field(l, dom, dm, fl->items[i]);

@@ -35,6 +35,7 @@ struct mdg_domain_match {
 	struct mdg_matcher *m;
 	struct mdg_norm_chain **chains;	/* per compared field */
 	int *dom_field;			/* per compared field */
+	char **as_names;		/* per compared field: its 'as' name, NULL: none */
 	size_t nfields;
 	long line, col;
 };

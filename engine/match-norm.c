@@ -33,6 +33,7 @@ enum norm_kind {
 	NORM_UNITS,
 	NORM_DIGITS,
 	NORM_TAXID,
+	NORM_NUMBERS,
 };
 
 static const char *const norm_names[] = {
@@ -45,6 +46,7 @@ static const char *const norm_names[] = {
 	[NORM_UNITS] = "units",
 	[NORM_DIGITS] = "digits",
 	[NORM_TAXID] = "taxid",
+	[NORM_NUMBERS] = "numbers",
 };
 
 /*
@@ -544,6 +546,32 @@ step_digits(const struct cpbuf *in, struct cpbuf *out)
 	return MDG_OK;
 }
 
+/*
+ * The numbers of a value, one space between them: "hex bolt M8 x 20" is
+ * "8 20", "2,5 mm" is "2,5".  A '.' or ',' between two digits stays.
+ */
+static int
+step_numbers(const struct cpbuf *in, struct cpbuf *out)
+{
+	size_t i;
+	bool in_num = false;
+
+	for (i = 0; i < in->n; i++) {
+		int32_t c = in->p[i];
+		bool keep = is_digit(c) || ((c == '.' || c == ',') && in_num && i + 1 < in->n &&
+					    is_digit(in->p[i + 1]));
+
+		if (keep) {
+			if (!in_num && out->n > 0 && cp_put(out, ' ') != MDG_OK)
+				return MDG_ELIMIT;
+			if (cp_put(out, c) != MDG_OK)
+				return MDG_ELIMIT;
+		}
+		in_num = keep;
+	}
+	return MDG_OK;
+}
+
 static bool
 is_ascii_alpha(int32_t c)
 {
@@ -733,6 +761,9 @@ apply_steps(const struct mdg_norm_chain *chain, size_t nsteps, const char *in, s
 			break;
 		case NORM_TAXID:
 			rc = step_taxid(cur, nxt);
+			break;
+		case NORM_NUMBERS:
+			rc = step_numbers(cur, nxt);
 			break;
 		}
 		t = cur;
@@ -974,7 +1005,8 @@ mdg_norm_synonyms_load(struct mdg_norm_synonyms *syn, const char *const *pairs,
 const char *
 mdg_norm_known_names(void)
 {
-	return "casefold, unaccent, punct, space, legal_forms, synonyms, units, digits, taxid";
+	return "casefold, unaccent, punct, space, legal_forms, synonyms, units, digits, taxid, "
+	    "numbers";
 }
 
 void
@@ -1014,7 +1046,7 @@ mdg_norm_chain_parse(const char *const *names, size_t n, const struct mdg_norm_s
 				break;
 		if (k == nk) {
 			*why = "unknown normaliser (known: casefold, unaccent, punct, space, "
-			    "legal_forms, synonyms, units, digits, taxid)";
+			    "legal_forms, synonyms, units, digits, taxid, numbers)";
 			goto fail;
 		}
 		chain->steps[i].kind = (enum norm_kind)k;

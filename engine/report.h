@@ -79,6 +79,7 @@ struct mdg_report {
 struct mdg_report_opts {
 	bool color;
 	bool verbose;   /* text: list accepted files without findings too */
+	bool explain;   /* text: explain each suspected duplicate field by field */
 };
 
 struct mdg_report_writer {
