@@ -474,7 +474,7 @@ static const char *const match_field_keys[] = {
 	"field", "as", "normalise", "measure", "weight", NULL,
 };
 static const char *const match_block_keys[] = {
-	"field", "qgram", "min_shared", "words", NULL,
+	"field", "qgram", "min_shared", "words", "keep", NULL,
 };
 
 static void
@@ -686,16 +686,46 @@ load_match_block(struct loader *l, struct mdg_domain_match *dm, const struct yno
 		k->k = (size_t)v;
 	}
 	if ((n = ynode_get(def, "words")) != NULL) {
-		if (n->kind != YNODE_SCALAR || (strcmp(n->str, "true") != 0 &&
-		    strcmp(n->str, "false") != 0)) {
-			err_at(l, n, "def.value", "words must be true or false");
+		if (n->kind == YNODE_SCALAR && strcmp(n->str, "true") == 0)
+			k->words = 1;
+		else if (n->kind == YNODE_SCALAR && strcmp(n->str, "false") == 0)
+			k->words = 0;
+		else if (n->kind == YNODE_SCALAR && n->len == 1 && n->str[0] >= '1' &&
+			 n->str[0] <= '3')
+			k->words = (unsigned)(n->str[0] - '0');
+		else {
+			err_at(l, n, "def.value", "words must be true (one word may differ), "
+			       "false, or how many words may differ: 1, 2 or 3");
 			return;
 		}
-		k->words = strcmp(n->str, "true") == 0;
 		if (k->words && k->q != 0) {
 			err_at(l, n, "def.value", "a words key cannot also be a q-gram key "
 			       "(leave out qgram)");
 			return;
+		}
+	}
+	if ((n = ynode_get(def, "keep")) != NULL) {
+		const struct ynode *kl = n;
+
+		if (!k->words) {
+			err_at(l, n, "def.value", "keep is for a words key (words: N)");
+			return;
+		}
+		for (i = 0; i < (kl->kind == YNODE_SEQ ? kl->n : 1); i++) {
+			const struct ynode *it = kl->kind == YNODE_SEQ ? kl->items[i] : kl;
+			const char *ks = want_string(l, it, "match.block.keep");
+
+			if (ks == NULL)
+				return;
+			for (j = 0; j < k->nfields; j++)
+				if (strcmp(dm->m->fields[k->fields[j]].name, ks) == 0)
+					break;
+			if (j == k->nfields) {
+				err_at(l, it, "def.field", "keep: '%s' is not one of this key's fields",
+				       ks);
+				return;
+			}
+			k->keep |= 1u << j;
 		}
 	}
 	dm->m->nkeys++;

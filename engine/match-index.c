@@ -894,7 +894,7 @@ work(void *arg)
 						continue;
 					scored[a] = rmark;
 					w->candidates++;
-					sc = mdg_match_score(ix->set, a, b, NULL);
+					sc = mdg_match_score_min(ix->set, a, b, m->review_threshold);
 					if (sc < m->review_threshold)
 						continue;
 					if (w->nout == w->capout) {

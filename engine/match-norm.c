@@ -34,6 +34,7 @@ enum norm_kind {
 	NORM_DIGITS,
 	NORM_TAXID,
 	NORM_NUMBERS,
+	NORM_NO_NUMBERS,
 };
 
 static const char *const norm_names[] = {
@@ -47,6 +48,7 @@ static const char *const norm_names[] = {
 	[NORM_DIGITS] = "digits",
 	[NORM_TAXID] = "taxid",
 	[NORM_NUMBERS] = "numbers",
+	[NORM_NO_NUMBERS] = "no_numbers",
 };
 
 /*
@@ -572,6 +574,36 @@ step_numbers(const struct cpbuf *in, struct cpbuf *out)
 	return MDG_OK;
 }
 
+/*
+ * The words without a digit and longer than one character, one space
+ * between them: "hex bolt m8 x 20" is "hex bolt" (its numbers are for
+ * `numbers`; the x between them says nothing).
+ */
+static int
+step_no_numbers(const struct cpbuf *in, struct cpbuf *out)
+{
+	size_t i = 0, j, k;
+
+	while (i < in->n) {
+		bool digit = false;
+
+		while (i < in->n && is_space(in->p[i]))
+			i++;
+		for (j = i; j < in->n && !is_space(in->p[j]); j++)
+			if (is_digit(in->p[j]))
+				digit = true;
+		if (j > i + 1 && !digit) {
+			if (out->n > 0 && cp_put(out, ' ') != MDG_OK)
+				return MDG_ELIMIT;
+			for (k = i; k < j; k++)
+				if (cp_put(out, in->p[k]) != MDG_OK)
+					return MDG_ELIMIT;
+		}
+		i = j;
+	}
+	return MDG_OK;
+}
+
 static bool
 is_ascii_alpha(int32_t c)
 {
@@ -764,6 +796,9 @@ apply_steps(const struct mdg_norm_chain *chain, size_t nsteps, const char *in, s
 			break;
 		case NORM_NUMBERS:
 			rc = step_numbers(cur, nxt);
+			break;
+		case NORM_NO_NUMBERS:
+			rc = step_no_numbers(cur, nxt);
 			break;
 		}
 		t = cur;
@@ -1006,7 +1041,7 @@ const char *
 mdg_norm_known_names(void)
 {
 	return "casefold, unaccent, punct, space, legal_forms, synonyms, units, digits, taxid, "
-	    "numbers";
+	    "numbers, no_numbers";
 }
 
 void
@@ -1046,7 +1081,7 @@ mdg_norm_chain_parse(const char *const *names, size_t n, const struct mdg_norm_s
 				break;
 		if (k == nk) {
 			*why = "unknown normaliser (known: casefold, unaccent, punct, space, "
-			    "legal_forms, synonyms, units, digits, taxid, numbers)";
+			    "legal_forms, synonyms, units, digits, taxid, numbers, no_numbers)";
 			goto fail;
 		}
 		chain->steps[i].kind = (enum norm_kind)k;
