@@ -883,8 +883,13 @@ find_duplicates(struct run *r, struct domain_state *st)
 		recno[n++] = i;
 	}
 	if (n >= 2) {
-		np = mdg_match_candidates(set, &pairs, NULL);
-		mdg_match_score_pairs(set, pairs, np);
+		/* mdgate dedup wants every candidate; a check only the suspects. */
+		if (r->o->on_duplicates != NULL) {
+			np = mdg_match_candidates(set, &pairs, NULL);
+			mdg_match_score_pairs(set, pairs, np);
+		} else {
+			np = mdg_match_candidates_min(set, dm->m->review_threshold, &pairs, NULL);
+		}
 		mdg_qsort(pairs, np, sizeof(*pairs), pair_cmp);
 	}
 	if (r->o->on_duplicates != NULL && n >= 2)

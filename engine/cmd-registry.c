@@ -36,6 +36,9 @@ const struct mdg_cmd mdg_cmd_registry = {
 		"import loads an initial golden set (for example what the central Odoo holds)\n"
 		"with the same checks as a submission: records with an error are refused and\n"
 		"reported, the others become golden at once.  Only the steward may import.\n"
+		"The imported records are not searched for duplicates among themselves (run\n"
+		"`mdgate dedup` on the file to list them); later submissions are searched\n"
+		"against them.\n"
 		"reindex rebuilds the duplicate index (the golden records of every domain with\n"
 		"a match section, normalised, and the postings of their block keys); needed\n"
 		"after a domain definition changed, else kept up to date by import and approve.\n"
@@ -255,6 +258,9 @@ cmd_registry_exec(int argc, char **argv)
 			return mdg_usage_error(&mdg_cmd_registry, "import needs DOMAIN and FILE");
 		memset(&o, 0, sizeof(o));
 		o.progress = isatty(STDERR_FILENO) != 0;
+		/* What Odoo already holds is not held back for duplicates; `mdgate
+		 * dedup` lists them for cleaning up. */
+		o.no_dedup = true;
 		o.domain = argv[optind + 1];
 		return mdg_submit_files(&mdg_cmd_registry, config, regpath, role, &o, "text",
 					NULL, argv + optind + 2, 1, true);

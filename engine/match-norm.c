@@ -35,6 +35,7 @@ enum norm_kind {
 	NORM_TAXID,
 	NORM_NUMBERS,
 	NORM_NO_NUMBERS,
+	NORM_SORT,
 };
 
 static const char *const norm_names[] = {
@@ -49,6 +50,7 @@ static const char *const norm_names[] = {
 	[NORM_TAXID] = "taxid",
 	[NORM_NUMBERS] = "numbers",
 	[NORM_NO_NUMBERS] = "no_numbers",
+	[NORM_SORT] = "sort",
 };
 
 /*
@@ -604,6 +606,62 @@ step_no_numbers(const struct cpbuf *in, struct cpbuf *out)
 	return MDG_OK;
 }
 
+/* A word of a value being sorted: where it starts and how long it is. */
+struct word {
+	const int32_t *p;
+	size_t n;
+};
+
+static int
+word_cmp(const void *x, const void *y)
+{
+	const struct word *a = x, *b = y;
+	size_t i;
+
+	for (i = 0; i < a->n && i < b->n; i++)
+		if (a->p[i] != b->p[i])
+			return a->p[i] < b->p[i] ? -1 : 1;
+	return a->n < b->n ? -1 : a->n > b->n;
+}
+
+/*
+ * The words in code point order, one space between them: "hex bolt" and
+ * "bolt hex" are both "bolt hex", so that an order-sensitive measure sees
+ * the same words in another order as the same.
+ */
+static int
+step_sort(const struct cpbuf *in, struct cpbuf *out)
+{
+	struct word *w;
+	size_t nw = 0, i = 0, j, k;
+
+	w = xreallocarray(NULL, in->n / 2 + 1, sizeof(*w));
+	while (i < in->n) {
+		while (i < in->n && is_space(in->p[i]))
+			i++;
+		for (j = i; j < in->n && !is_space(in->p[j]); j++)
+			;
+		if (j > i) {
+			w[nw].p = in->p + i;
+			w[nw++].n = j - i;
+		}
+		i = j;
+	}
+	mdg_qsort(w, nw, sizeof(*w), word_cmp);
+	for (k = 0; k < nw; k++) {
+		if (k > 0 && cp_put(out, ' ') != MDG_OK)
+			goto limit;
+		for (j = 0; j < w[k].n; j++)
+			if (cp_put(out, w[k].p[j]) != MDG_OK)
+				goto limit;
+	}
+	free(w);
+	return MDG_OK;
+limit:
+	free(w);
+	return MDG_ELIMIT;
+}
+
 static bool
 is_ascii_alpha(int32_t c)
 {
@@ -799,6 +857,9 @@ apply_steps(const struct mdg_norm_chain *chain, size_t nsteps, const char *in, s
 			break;
 		case NORM_NO_NUMBERS:
 			rc = step_no_numbers(cur, nxt);
+			break;
+		case NORM_SORT:
+			rc = step_sort(cur, nxt);
 			break;
 		}
 		t = cur;
@@ -1041,7 +1102,7 @@ const char *
 mdg_norm_known_names(void)
 {
 	return "casefold, unaccent, punct, space, legal_forms, synonyms, units, digits, taxid, "
-	    "numbers, no_numbers";
+	    "numbers, no_numbers, sort";
 }
 
 void
@@ -1081,7 +1142,7 @@ mdg_norm_chain_parse(const char *const *names, size_t n, const struct mdg_norm_s
 				break;
 		if (k == nk) {
 			*why = "unknown normaliser (known: casefold, unaccent, punct, space, "
-			    "legal_forms, synonyms, units, digits, taxid, numbers, no_numbers)";
+			    "legal_forms, synonyms, units, digits, taxid, numbers, no_numbers, sort)";
 			goto fail;
 		}
 		chain->steps[i].kind = (enum norm_kind)k;

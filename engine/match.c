@@ -651,9 +651,9 @@ overlap(const uint32_t *a, size_t na, const uint32_t *b, size_t nb)
 	return c;
 }
 
-size_t
-mdg_match_candidates(const struct mdg_match_set *s,
-    struct mdg_match_pair **pairs, struct mdg_match_stats *stats)
+static size_t
+candidates(const struct mdg_match_set *s, struct mdg_match_pair **pairs,
+    struct mdg_match_stats *stats, bool scored, double min)
 {
 	const struct mdg_matcher *m = s->m;
 	struct mdg_match_stats st;
@@ -662,6 +662,7 @@ mdg_match_candidates(const struct mdg_match_set *s,
 	size_t nout = 0, capout = 0, r, ki, i, p, cap, need, la, lb;
 	size_t *seen, *taken;
 	uint32_t j, t;
+	double sc = 0;
 
 	memset(&st, 0, sizeof(st));
 	cap = (size_t)((double)s->n * m->stop_frac);
@@ -710,6 +711,11 @@ mdg_match_candidates(const struct mdg_match_set *s,
 							continue;
 					}
 					taken[j] = r + 1;
+					if (scored) {
+						sc = mdg_match_score_min(s, j, r, min);
+						if (sc < min)
+							continue;
+					}
 					if (nout == capout) {
 						capout = capout ? capout * 2 : 1024;
 						out = xreallocarray(out, capout,
@@ -717,7 +723,7 @@ mdg_match_candidates(const struct mdg_match_set *s,
 					}
 					out[nout].a = j;
 					out[nout].b = r;
-					out[nout].score = 0;
+					out[nout].score = scored ? sc : 0;
 					nout++;
 				}
 			}
@@ -745,6 +751,20 @@ mdg_match_candidates(const struct mdg_match_set *s,
 		*stats = st;
 	*pairs = out;
 	return nout;
+}
+
+size_t
+mdg_match_candidates(const struct mdg_match_set *s,
+    struct mdg_match_pair **pairs, struct mdg_match_stats *stats)
+{
+	return candidates(s, pairs, stats, false, 0);
+}
+
+size_t
+mdg_match_candidates_min(const struct mdg_match_set *s, double min,
+    struct mdg_match_pair **pairs, struct mdg_match_stats *stats)
+{
+	return candidates(s, pairs, stats, true, min);
 }
 
 /* ------------------------------------------------------------------- EM */

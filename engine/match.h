@@ -186,6 +186,13 @@ size_t mdg_match_candidates(const struct mdg_match_set *s,
  */
 size_t mdg_match_key_tokens(const struct mdg_match_set *s, size_t r,
     const struct mdg_match_key *k, uint64_t **toks, size_t *cap);
+/*
+ * The candidate pairs scoring at least min, scored (a candidate below min
+ * is dropped as soon as it cannot reach it): the memory holds the pairs
+ * that matter, not every candidate.
+ */
+size_t mdg_match_candidates_min(const struct mdg_match_set *s, double min,
+    struct mdg_match_pair **pairs, struct mdg_match_stats *stats);
 /* Score the pairs in place. */
 void mdg_match_score_pairs(const struct mdg_match_set *s,
     struct mdg_match_pair *pairs, size_t npairs);
