@@ -21,6 +21,7 @@
 #include "csv.h"
 #include "match.h"
 #include "progress.h"
+#include "match-index.h"
 #include "registry.h"
 #include "rules.h"
 #include "validate.h"
@@ -41,7 +42,9 @@ struct deferred_ref {
  * MDG_CHECK_MATCH_MAX per domain (the compared fields' values only); the
  * records past the cap are not compared, and one dup.capped warning says so.
  */
-#define MDG_CHECK_MATCH_MAX 100000
+#define MDG_CHECK_MATCH_MAX 1000000
+/* Suspected pairs explained in the report (findings go on past it). */
+#define MDG_CHECK_DUP_DETAIL 10000
 
 struct match_rec {
 	size_t file_index;
@@ -89,6 +92,7 @@ struct run {
 	struct mdg_rules_file *rf;  /* the rules of the file being checked, NULL: none */
 	struct mdg_buf regkey;      /* a key as the registry writes it */
 	bool reg_failed;            /* a registry lookup failed (reported once) */
+	size_t dupcap;              /* room in rep->dups */
 };
 
 /* Column of the file -> field of the domain. */
@@ -681,10 +685,174 @@ pair_cmp(const void *x, const void *y)
 	return 0;
 }
 
+/* Fill a report pair from the explanation of records a and b of set. */
+static void
+dup_detail(struct run *r, const struct mdg_domain *dom, const struct mdg_match_set *set,
+	   size_t a, size_t b, struct mdg_dup_pair *dp)
+{
+	struct mdg_match_explain ex;
+	size_t f;
+
+	mdg_match_explain(set, a, b, &ex);
+	dp->domain = xstrdup(dom->name);
+	dp->score = ex.score;
+	dp->verdict = ex.score >= dom->match->m->dup_threshold ? "duplicate" : "review";
+	dp->nfields = ex.nfields;
+	dp->fields = xcalloc(ex.nfields ? ex.nfields : 1, sizeof(*dp->fields));
+	for (f = 0; f < ex.nfields; f++) {
+		const struct mdg_match_explain_field *ef = &ex.fields[f];
+		struct mdg_dup_field *df = &dp->fields[f];
+		df->name = xstrdup(ef->name);
+		df->value_a = xstrdup(ef->raw_a);
+		df->value_b = xstrdup(ef->raw_b);
+		df->norm_a = xstrdup(ef->norm_a);
+		df->norm_b = xstrdup(ef->norm_b);
+		df->measure = xstrdup(ef->measure);
+		df->sim = ef->sim;
+		df->skipped = ef->level == MDG_MATCH_NULL;
+		df->added = ef->added;
+	}
+	mdg_match_explain_free(&ex);
+	(void)r;
+}
+
+/* Room for one more pair in the report, NULL past the cap. */
+static struct mdg_dup_pair *
+dup_slot(struct run *r)
+{
+	struct mdg_report *rep = r->rep;
+
+	if (rep->ndups >= MDG_CHECK_DUP_DETAIL)
+		return NULL;
+	if (rep->ndups == r->dupcap) {
+		r->dupcap = r->dupcap ? r->dupcap * 2 : 64;
+		rep->dups = xreallocarray(rep->dups, r->dupcap, sizeof(*rep->dups));
+	}
+	memset(&rep->dups[rep->ndups], 0, sizeof(rep->dups[0]));
+	return &rep->dups[rep->ndups++];
+}
+
+static void
+dup_progress(void *arg, size_t done, size_t total)
+{
+	const struct mdg_domain *dom = arg;
+
+	fprintf(stderr, "\rmdgate: %s: searching the registry for duplicates: %zu of %zu "
+		"records (%zu%%)%s", dom->name, done, total, total ? done * 100 / total : 100,
+		done == total ? "\033[K\r" : "");
+	if (done == total)
+		fputs("\r\033[K", stderr);
+	fflush(stderr);
+}
+
+/*
+ * The kept records of the domain that are still accepted against the
+ * registry's golden records (match-index.h): a dup.registry warning on
+ * each record with a suspected duplicate there, or a dup.confirmed error
+ * when a steward already said the pair is one record.  A golden record of
+ * the same key is the record's own earlier version, not a duplicate.
+ */
+static void
+registry_duplicates(struct run *r, struct domain_state *st, const struct mdg_match_set *run,
+		    const size_t *recno, size_t n)
+{
+	const struct mdg_domain_match *dm = st->dom->match;
+	struct mdg_match_index *ix = NULL;
+	struct mdg_match_set *set;
+	struct mdg_match_link *links = NULL;
+	const char **raw, **norm;
+	size_t ng, nl, i, f;
+	char msg[1024];
+
+	if (mdg_match_index_load(r->o->registry, st->dom, &ix) != MDG_OK) {
+		r->reg_failed = true;
+		return;
+	}
+	if (ix == NULL)
+		return;
+	set = mdg_match_index_set(ix);
+	ng = mdg_match_index_golden(ix);
+	if (ng == 0) {
+		mdg_match_index_free(ix);
+		return;
+	}
+	raw = xcalloc(dm->nfields, sizeof(*raw));
+	norm = xcalloc(dm->nfields, sizeof(*norm));
+	for (i = 0; i < n; i++) {
+		for (f = 0; f < dm->nfields; f++) {
+			raw[f] = mdg_match_set_raw(run, i, f);
+			norm[f] = mdg_match_set_norm(run, i, f);
+		}
+		mdg_match_set_add_norm(set, raw, norm, 1);
+	}
+	free(raw);
+	free(norm);
+	nl = mdg_match_index_search(ix, ng, ng + n, r->o->threads, &links,
+				    r->o->search_progress ? dup_progress : NULL, (void *)st->dom);
+	{
+		struct mdg_match_index_stats ist;
+		mdg_match_index_stats(ix, &ist);
+		if (ist.rebuilt && n > 0) {
+			const struct match_rec *m0 = &st->mrec[recno[0]];
+			snprintf(msg, sizeof(msg), "the registry's duplicate index of %s was built "
+				 "with another definition (or not at all), so this check indexed its "
+				 "%zu golden records itself; `mdgate registry reindex` stores it again",
+				 st->dom->name, ng);
+			finding(r, m0->file_index, 0, 1, 0, NULL, NULL, MDG_SEV_INFO,
+				"dup.index_stale", msg);
+		}
+	}
+	for (i = 0; i < nl; i++) {
+		const struct match_rec *b = &st->mrec[recno[links[i].rec - ng]];
+		const char *gkey = mdg_match_index_key(ix, links[i].golden);
+		const char *gsite = mdg_match_index_site(ix, links[i].golden);
+		bool dup = links[i].score >= dm->m->dup_threshold;
+		int verdict;
+		struct mdg_dup_pair *dp;
+
+		if (b->key != NULL && gkey != NULL && strcmp(b->key, gkey) == 0)
+			continue;	/* its own earlier version */
+		verdict = mdg_match_decision(ix, b->key, gkey);
+		if (verdict == 0)
+			continue;	/* a steward said: different records */
+		r->record_line = b->line;
+		if (verdict == 1) {
+			snprintf(msg, sizeof(msg), "a steward decided that this is the same %s as "
+				 "the approved record '%.200s'%s%.20s%s; send a change of that record "
+				 "instead", st->dom->name, gkey, gsite ? " (site " : "",
+				 gsite ? gsite : "", gsite ? ")" : "");
+			finding(r, b->file_index, b->record, b->line, 0, b->key, NULL,
+				MDG_SEV_ERROR, "dup.confirmed", msg);
+			set_state(r, b->file_index, b->record, STATE_REJECTED);
+		} else {
+			snprintf(msg, sizeof(msg), "%s duplicate of the approved %s '%.200s'%s%.20s%s "
+				 "(score %.3f)", dup ? "probable" : "possible", st->dom->name, gkey,
+				 gsite ? " (site " : "", gsite ? gsite : "", gsite ? ")" : "",
+				 links[i].score);
+			finding(r, b->file_index, b->record, b->line, 0, b->key, NULL,
+				MDG_SEV_WARNING, "dup.registry", msg);
+		}
+		r->record_line = 0;
+		if ((dp = dup_slot(r)) != NULL) {
+			dup_detail(r, st->dom, set, links[i].golden, links[i].rec, dp);
+			dp->file_a = MDG_DUP_REGISTRY;
+			dp->key_a = xstrdup(gkey);
+			dp->site_a = gsite ? xstrdup(gsite) : NULL;
+			dp->file_b = b->file_index;
+			dp->record_b = (long)b->record;
+			dp->line_b = b->line;
+			dp->key_b = b->key ? xstrdup(b->key) : NULL;
+		}
+	}
+	free(links);
+	mdg_match_index_free(ix);
+}
+
 /*
  * Suspected duplicates among the kept records of a domain that are still
  * accepted: a dup.suspect warning on the later record of each pair that
- * scores at least the review threshold.
+ * scores at least the review threshold; then the same records against the
+ * registry.  A pair a steward decided on is not raised again.
  */
 static void
 find_duplicates(struct run *r, struct domain_state *st)
@@ -693,10 +861,11 @@ find_duplicates(struct run *r, struct domain_state *st)
 	struct mdg_match_set *set;
 	struct mdg_match_pair *pairs = NULL;
 	struct mdg_dup_record *dr;
-	size_t *recno, n = 0, np, i;
+	struct mdg_match_index *decided = NULL;
+	size_t *recno, n = 0, np = 0, i;
 	char msg[1024];
 
-	if (dm == NULL || st->nmrec < 2)
+	if (dm == NULL || st->nmrec < 1)
 		goto out;
 	set = mdg_match_set_new(dm->m);
 	recno = xcalloc(st->nmrec, sizeof(*recno));
@@ -714,29 +883,69 @@ find_duplicates(struct run *r, struct domain_state *st)
 		dr[n].key = mr->key;
 		recno[n++] = i;
 	}
-	np = mdg_match_candidates(set, &pairs, NULL);
-	mdg_match_score_pairs(set, pairs, np);
-	mdg_qsort(pairs, np, sizeof(*pairs), pair_cmp);
+	if (n >= 2) {
+		/* mdgate dedup wants every candidate; a check only the suspects. */
+		if (r->o->on_duplicates != NULL) {
+			np = mdg_match_candidates(set, &pairs, NULL);
+			mdg_match_score_pairs(set, pairs, np);
+		} else {
+			np = mdg_match_candidates_min(set, dm->m->review_threshold, &pairs, NULL);
+		}
+		mdg_qsort(pairs, np, sizeof(*pairs), pair_cmp);
+	}
 	if (r->o->on_duplicates != NULL && n >= 2)
 		r->o->on_duplicates(r->o->on_duplicates_arg, st->dom, set, dr, pairs, np);
+	/* The steward's decisions on pairs live with the registry's index. */
+	if (np > 0 && r->o->registry != NULL &&
+	    mdg_match_index_load_decisions(r->o->registry, st->dom, &decided) != MDG_OK)
+		r->reg_failed = true;
 	for (i = 0; i < np; i++) {
 		const struct match_rec *a = &st->mrec[recno[pairs[i].a]];
 		const struct match_rec *b = &st->mrec[recno[pairs[i].b]];
 		bool dup = pairs[i].score >= dm->m->dup_threshold;
+		struct mdg_dup_pair *dp;
+		int verdict;
 
 		if (pairs[i].score < dm->m->review_threshold)
 			continue;
-		snprintf(msg, sizeof(msg), "%s duplicate of %s line %ld%s%.200s%s "
-			 "(score %.3f; `mdgate dedup` explains it)",
-			 dup ? "probable" : "possible",
-			 r->rep->files[a->file_index].path, a->line,
-			 a->key ? " (key '" : "", a->key ? a->key : "", a->key ? "')" : "",
-			 pairs[i].score);
+		verdict = mdg_match_decision(decided, a->key, b->key);
+		if (verdict == 0)
+			continue;
 		r->record_line = b->line;
-		finding(r, b->file_index, b->record, b->line, 0, b->key, NULL, MDG_SEV_WARNING,
-			"dup.suspect", msg);
+		if (verdict == 1) {
+			snprintf(msg, sizeof(msg), "a steward decided that this is the same %s as "
+				 "%s line %ld%s%.200s%s; send one of them only", st->dom->name,
+				 r->rep->files[a->file_index].path, a->line,
+				 a->key ? " (key '" : "", a->key ? a->key : "", a->key ? "')" : "");
+			finding(r, b->file_index, b->record, b->line, 0, b->key, NULL,
+				MDG_SEV_ERROR, "dup.confirmed", msg);
+			set_state(r, b->file_index, b->record, STATE_REJECTED);
+		} else {
+			snprintf(msg, sizeof(msg), "%s duplicate of %s line %ld%s%.200s%s "
+				 "(score %.3f; `mdgate dedup` explains it)",
+				 dup ? "probable" : "possible",
+				 r->rep->files[a->file_index].path, a->line,
+				 a->key ? " (key '" : "", a->key ? a->key : "", a->key ? "')" : "",
+				 pairs[i].score);
+			finding(r, b->file_index, b->record, b->line, 0, b->key, NULL,
+				MDG_SEV_WARNING, "dup.suspect", msg);
+		}
 		r->record_line = 0;
+		if ((dp = dup_slot(r)) != NULL) {
+			dup_detail(r, st->dom, set, pairs[i].a, pairs[i].b, dp);
+			dp->file_a = a->file_index;
+			dp->record_a = (long)a->record;
+			dp->line_a = a->line;
+			dp->key_a = a->key ? xstrdup(a->key) : NULL;
+			dp->file_b = b->file_index;
+			dp->record_b = (long)b->record;
+			dp->line_b = b->line;
+			dp->key_b = b->key ? xstrdup(b->key) : NULL;
+		}
 	}
+	mdg_match_index_free(decided);
+	if (r->o->registry != NULL && n > 0)
+		registry_duplicates(r, st, set, recno, n);
 	free(pairs);
 	free(recno);
 	free(dr);

@@ -42,7 +42,9 @@ struct mdg_check_opts {
 	size_t max_field;       /* 0: default */
 	size_t max_record;      /* 0: default */
 	size_t max_findings;    /* findings kept in the report, 0: no bound */
-	bool no_dedup;          /* --no-dedup: no duplicate search within the run */
+	bool no_dedup;          /* --no-dedup: no duplicate search at all */
+	unsigned threads;       /* for the registry search, 0: the processors online */
+	bool search_progress;   /* the registry search: a progress line on standard error */
 	/* Called after each record with its values as a JSON object keyed by
 	 * field (the site's local codes mapped), for `mdgate submit`. */
 	void (*on_record)(void *arg, size_t file_index, long record, long line,

@@ -64,10 +64,14 @@ const struct mdg_cmd mdg_cmd_check = {
 		"                          keys unique against other sites' approved records,\n"
 		"                          references and ref() resolved by approved records\n"
 		"      --no-registry       check the files alone, even when a registry exists\n"
-		"      --no-dedup          do not look for suspected duplicates within the run\n"
 		"      --export DIR        write the accepted records to DIR (new or empty) as\n"
 		"                          files Odoo imports (see mdgate export)\n"
 		"      --export-format F   odoo-csv (default) or odoo-xml\n"
+		"      --no-dedup          do not look for suspected duplicates (within the run\n"
+		"                          and against the registry)\n"
+		"      --explain           text: explain each suspected duplicate field by field\n"
+		"      --threads N         threads for the registry's duplicate search (default:\n"
+		"                          the processors online)\n"
 		"  -h, --help              show this help\n"
 		"\n"
 		"Exit status: 0 no error finding; 1 at least one error finding (the gate fails);\n"
@@ -90,6 +94,8 @@ enum {
 	OPT_NO_DEDUP,
 	OPT_EXPORT,
 	OPT_EXPORT_FORMAT,
+	OPT_EXPLAIN,
+	OPT_THREADS,
 };
 
 static bool
@@ -164,6 +170,8 @@ cmd_check_exec(int argc, char **argv)
 		{"no-dedup", no_argument, NULL, OPT_NO_DEDUP},
 		{"export", required_argument, NULL, OPT_EXPORT},
 		{"export-format", required_argument, NULL, OPT_EXPORT_FORMAT},
+		{"explain", no_argument, NULL, OPT_EXPLAIN},
+		{"threads", required_argument, NULL, OPT_THREADS},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -171,7 +179,7 @@ cmd_check_exec(int argc, char **argv)
 	const char *regopt = NULL;
 	const char *rejects = NULL, *summary = NULL;
 	bool junit_per_record = false, no_progress = false;
-	bool no_registry = false;
+	bool no_registry = false, explain = false;
 	struct mdg_registry *reg = NULL;
 	char *rpath = NULL, *err = NULL;
 	struct mdg_check_opts o;
@@ -188,6 +196,7 @@ cmd_check_exec(int argc, char **argv)
 	struct mdg_export_collect *xcol = NULL;
 
 	memset(&o, 0, sizeof(o));
+	o.search_progress = isatty(STDERR_FILENO) != 0;
 	o.max_findings = 100000;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":c:s:d:f:o:r:h", longopts, NULL)) != -1) {
@@ -261,6 +270,17 @@ cmd_check_exec(int argc, char **argv)
 				return mdg_usage_error(&mdg_cmd_check,
 						       "--export-format must be odoo-csv or odoo-xml");
 			break;
+		case OPT_EXPLAIN:
+			explain = true;
+			break;
+		case OPT_THREADS: {
+			size_t t;
+			if (!parse_size(optarg, &t) || t == 0 || t > 64)
+				return mdg_usage_error(&mdg_cmd_check, "--threads needs a number from "
+						       "1 to 64, not '%s'", optarg);
+			o.threads = (unsigned)t;
+			break;
+		}
 		case OPT_COLOR:
 			if (strcmp(optarg, "auto") && strcmp(optarg, "always") && strcmp(optarg, "never"))
 				return mdg_usage_error(&mdg_cmd_check,
@@ -318,7 +338,9 @@ cmd_check_exec(int argc, char **argv)
 		o.on_record = mdg_export_collect_record;
 		o.on_record_arg = xcol;
 	}
-	if (!no_progress)
+	if (no_progress)
+		o.search_progress = false;
+	else
 		o.progress = mdg_progress_new(stderr, argv + optind, (size_t)(argc - optind));
 	rc = mdg_check_files(e, &o, argv + optind, (size_t)(argc - optind), &rep, &d);
 	mdg_progress_end(o.progress);
@@ -340,6 +362,7 @@ cmd_check_exec(int argc, char **argv)
 	}
 	memset(&ro, 0, sizeof(ro));
 	ro.junit_per_record = junit_per_record;
+	ro.explain = explain;
 	ro.color = out == stdout && (strcmp(color, "always") == 0 ||
 				     (strcmp(color, "auto") == 0 && mdg_want_color(stdout)));
 	/* MDG_ERR: the writer has said what is wrong (the csv format's input). */

@@ -14,6 +14,7 @@
 #include <sqlite3.h>
 
 #include "cmd.h"
+#include "enterprise.h"
 #include "registry.h"
 
 static int cmd_review_exec(int argc, char **argv);
@@ -25,6 +26,7 @@ static int cmd_reject_exec(int argc, char **argv);
 	"      --as ROLE           steward or site:CODE (default $MDGATE_ROLE)\n" \
 	"  -n, --record N          only record N of the submission (repeatable)\n" \
 	"  -m, --comment TEXT      why; kept with the records and in the audit trail\n" \
+	"      --duplicate         reject: the suspected duplicate pairs are the same record\n" \
 	"  -r, --registry FILE     the registry (default: the configuration's)\n" \
 	"  -c, --config FILE       the enterprise configuration\n" \
 	"  -h, --help              show this help\n" \
@@ -57,7 +59,11 @@ const struct mdg_cmd mdg_cmd_reject = {
 		"Usage: mdgate reject SUBMISSION [--record N ...] [--comment TEXT] --as ROLE\n"
 		"\n"
 		"Reject the records of a submission that wait (accepted or review), or only the\n"
-		"chosen ones.\n"
+		"chosen ones.  With --duplicate, the steward also says that each suspected\n"
+		"duplicate pair of these records (dup.suspect, dup.registry) is one record\n"
+		"twice: the pair is remembered and a later submission of it is rejected\n"
+		"(dup.confirmed).  Approving a record says the opposite: its suspected pairs\n"
+		"are different records and are not raised again.\n"
 		"\n" DECIDE_OPTIONS,
 	.exec = cmd_reject_exec,
 };
@@ -82,7 +88,7 @@ const struct mdg_cmd mdg_cmd_review = {
 	.exec = cmd_review_exec,
 };
 
-enum { OPT_AS = 256 };
+enum { OPT_AS = 256, OPT_DUPLICATE };
 
 static bool
 parse_num(const char *s, long *out)
@@ -109,11 +115,14 @@ decide(const struct mdg_cmd *cmd, bool approve, int argc, char **argv)
 		{"comment", required_argument, NULL, 'm'},
 		{"registry", required_argument, NULL, 'r'},
 		{"config", required_argument, NULL, 'c'},
+		{"duplicate", no_argument, NULL, OPT_DUPLICATE},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *config = NULL, *regpath = NULL, *role = NULL, *comment = NULL;
 	struct mdg_registry *reg = NULL;
+	struct mdg_enterprise *e = NULL;
+	enum mdg_pair_verdict pairs = approve ? MDG_PAIRS_DIFFERENT : MDG_PAIRS_UNDECIDED;
 	struct mdg_identity id;
 	long *records = NULL, sub;
 	size_t nrecords = 0, changed = 0;
@@ -139,6 +148,14 @@ decide(const struct mdg_cmd *cmd, bool approve, int argc, char **argv)
 			break;
 		case 'm':
 			comment = optarg;
+			break;
+		case OPT_DUPLICATE:
+			if (approve) {
+				free(records);
+				return mdg_usage_error(cmd, "--duplicate is for reject: an approved "
+						       "record is not a duplicate");
+			}
+			pairs = MDG_PAIRS_SAME;
 			break;
 		case 'r':
 			regpath = optarg;
@@ -166,10 +183,12 @@ decide(const struct mdg_cmd *cmd, bool approve, int argc, char **argv)
 		rc = mdg_usage_error(cmd, "%s", err);
 		goto done;
 	}
-	if ((status = mdg_cmd_open_registry(cmd, config, regpath, false, &reg)) != MDG_EXIT_OK)
+	if ((status = mdg_cmd_open_registry_e(cmd, config, regpath, false, &reg, &e)) !=
+	    MDG_EXIT_OK)
 		goto done;
 	status = MDG_EXIT_DEFINITION;
-	rc = mdg_registry_decide(reg, &id, sub, records, nrecords, approve, comment, &changed);
+	rc = mdg_registry_decide_ex(reg, &id, sub, records, nrecords, approve, pairs, comment,
+				    &changed);
 	if (rc != MDG_OK) {
 		fprintf(stderr, "mdgate: %s\n", mdg_registry_error(reg));
 		goto done;
@@ -182,6 +201,7 @@ done:
 	free(records);
 	mdg_identity_free(&id);
 	mdg_registry_close(reg);
+	mdg_enterprise_free(e);
 	return status;
 }
 

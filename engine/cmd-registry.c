@@ -9,12 +9,14 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
 #include "check.h"
 #include "cmd.h"
 #include "enterprise.h"
+#include "match-index.h"
 #include "registry.h"
 
 static int cmd_registry_exec(int argc, char **argv);
@@ -26,6 +28,7 @@ const struct mdg_cmd mdg_cmd_registry = {
 		"Usage: mdgate registry init [--registry FILE] [--config FILE]\n"
 		"       mdgate registry stats [--registry FILE] [--config FILE]\n"
 		"       mdgate registry import DOMAIN FILE --as steward [--registry FILE]\n"
+		"       mdgate registry reindex [--registry FILE] [--config FILE]\n"
 		"\n"
 		"init creates the registry (and its folder) or brings its schema up to date.\n"
 		"stats counts submissions and records per domain, site and state, and shows\n"
@@ -33,6 +36,12 @@ const struct mdg_cmd mdg_cmd_registry = {
 		"import loads an initial golden set (for example what the central Odoo holds)\n"
 		"with the same checks as a submission: records with an error are refused and\n"
 		"reported, the others become golden at once.  Only the steward may import.\n"
+		"The imported records are not searched for duplicates among themselves (run\n"
+		"`mdgate dedup` on the file to list them); later submissions are searched\n"
+		"against them.\n"
+		"reindex rebuilds the duplicate index (the golden records of every domain with\n"
+		"a match section, normalised, and the postings of their block keys); needed\n"
+		"after a domain definition changed, else kept up to date by import and approve.\n"
 		"\n"
 		"The registry is --registry FILE, else the configuration's 'registry:'.\n"
 		"\n"
@@ -52,14 +61,27 @@ int
 mdg_cmd_open_registry(const struct mdg_cmd *cmd, const char *config, const char *regpath,
 		      bool create, struct mdg_registry **reg)
 {
+	return mdg_cmd_open_registry_e(cmd, config, regpath, create, reg, NULL);
+}
+
+int
+mdg_cmd_open_registry_e(const struct mdg_cmd *cmd, const char *config, const char *regpath,
+			bool create, struct mdg_registry **reg, struct mdg_enterprise **ep)
+{
 	struct mdg_enterprise *e = NULL;
 	struct mdg_diags d;
 	char *cpath = NULL, *path = NULL, *err = NULL;
 	int status = MDG_EXIT_DEFINITION;
 
 	*reg = NULL;
+	if (ep != NULL)
+		*ep = NULL;
 	mdg_diags_init(&d);
-	if (regpath == NULL) {
+	/* The definitions are needed to find the registry, or (ep) to keep its
+	 * duplicate index up to date; with --registry and no configuration at
+	 * hand the index waits for the next command that has one. */
+	if (regpath == NULL || (ep != NULL && (config != NULL || getenv("MDGATE_CONFIG") != NULL ||
+					       access("mdgate.yaml", R_OK) == 0))) {
 		if ((cpath = mdg_enterprise_locate(config)) == NULL)
 			return mdg_usage_error(cmd, "no mdgate.yaml in the current folder; give "
 					       "--config FILE or --registry FILE");
@@ -78,6 +100,11 @@ mdg_cmd_open_registry(const struct mdg_cmd *cmd, const char *config, const char 
 		fprintf(stderr, "mdgate: %s\n", err);
 		goto done;
 	}
+	if (ep != NULL) {
+		*ep = e;
+		e = NULL;
+		mdg_registry_set_enterprise(*reg, *ep);
+	}
 	status = MDG_EXIT_OK;
 done:
 	free(err);
@@ -86,6 +113,37 @@ done:
 	mdg_diags_free(&d);
 	mdg_enterprise_free(e);
 	return status;
+}
+
+/* Rebuild the duplicate index of every matched domain in one transaction. */
+static int
+reindex(struct mdg_registry *reg, const struct mdg_enterprise *e)
+{
+	sqlite3_stmt *st;
+	size_t i;
+
+	if (e == NULL) {
+		fprintf(stderr, "mdgate: reindex needs the definitions; give --config FILE\n");
+		return MDG_EXIT_DEFINITION;
+	}
+	if (mdg_registry_begin(reg) != MDG_OK ||
+	    mdg_match_index_sync(reg, e, true) != MDG_OK ||
+	    mdg_registry_commit(reg) != MDG_OK) {
+		fprintf(stderr, "mdgate: %s; the index is as it was\n", mdg_registry_error(reg));
+		mdg_registry_rollback(reg);
+		return MDG_EXIT_DEFINITION;
+	}
+	if (sqlite3_prepare_v2(mdg_registry_db(reg), "SELECT domain, records, length(postings)"
+			       " FROM match_index ORDER BY domain", -1, &st, NULL) != SQLITE_OK)
+		return MDG_EXIT_DEFINITION;
+	for (i = 0; sqlite3_step(st) == SQLITE_ROW; i++)
+		printf("%s: %lld golden records indexed (%lld bytes of postings)\n",
+		       (const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1),
+		       sqlite3_column_int64(st, 2));
+	sqlite3_finalize(st);
+	if (i == 0)
+		printf("no domain has a match section: nothing to index\n");
+	return MDG_EXIT_OK;
 }
 
 static int
@@ -199,6 +257,10 @@ cmd_registry_exec(int argc, char **argv)
 		if (optind + 3 != argc)
 			return mdg_usage_error(&mdg_cmd_registry, "import needs DOMAIN and FILE");
 		memset(&o, 0, sizeof(o));
+		o.search_progress = isatty(STDERR_FILENO) != 0;
+		/* What Odoo already holds is not held back for duplicates; `mdgate
+		 * dedup` lists them for cleaning up. */
+		o.no_dedup = true;
 		o.domain = argv[optind + 1];
 		return mdg_submit_files(&mdg_cmd_registry, config, regpath, role, &o, "text",
 					NULL, argv + optind + 2, 1, true);
@@ -206,9 +268,21 @@ cmd_registry_exec(int argc, char **argv)
 	if (optind + 1 != argc)
 		return mdg_usage_error(&mdg_cmd_registry, "unexpected argument '%s'",
 				       argv[optind + 1]);
-	if (strcmp(action, "init") != 0 && strcmp(action, "stats") != 0)
-		return mdg_usage_error(&mdg_cmd_registry, "unknown action '%s' (init, stats or import)",
-				       action);
+	if (strcmp(action, "init") != 0 && strcmp(action, "stats") != 0 &&
+	    strcmp(action, "reindex") != 0)
+		return mdg_usage_error(&mdg_cmd_registry, "unknown action '%s' (init, stats, import "
+				       "or reindex)", action);
+	if (strcmp(action, "reindex") == 0) {
+		struct mdg_enterprise *e = NULL;
+
+		status = mdg_cmd_open_registry_e(&mdg_cmd_registry, config, regpath, false, &reg,
+						 &e);
+		if (status == MDG_EXIT_OK)
+			status = reindex(reg, e);
+		mdg_registry_close(reg);
+		mdg_enterprise_free(e);
+		return status;
+	}
 	status = mdg_cmd_open_registry(&mdg_cmd_registry, config, regpath,
 				       strcmp(action, "init") == 0, &reg);
 	if (status != MDG_EXIT_OK)

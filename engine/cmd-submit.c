@@ -10,6 +10,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "cmd.h"
@@ -100,6 +101,7 @@ cmd_submit_exec(int argc, char **argv)
 	int c;
 
 	memset(&o, 0, sizeof(o));
+	o.search_progress = isatty(STDERR_FILENO) != 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":r:c:s:d:f:o:h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -203,6 +205,7 @@ mdg_submit_files(const struct mdg_cmd *cmd, const char *config, const char *regp
 		fprintf(stderr, "mdgate: %s\n", err);
 		goto done;
 	}
+	mdg_registry_set_enterprise(reg, e);
 
 	o->registry = reg;
 	o->on_record = collect_record;

@@ -41,6 +41,12 @@ void mdg_print_help(FILE *out, const struct mdg_cmd *cmd);
 /* Find (--registry, else the configuration's) and open the registry; returns an exit status. */
 int mdg_cmd_open_registry(const struct mdg_cmd *cmd, const char *config, const char *regpath,
 			  bool create, struct mdg_registry **reg);
+/* The same, and the definitions too (*ep, NULL when none could be found
+ * with an explicit --registry), which the registry then uses to keep its
+ * duplicate index up to date.  The caller frees *ep after the registry. */
+struct mdg_enterprise;
+int mdg_cmd_open_registry_e(const struct mdg_cmd *cmd, const char *config, const char *regpath,
+			    bool create, struct mdg_registry **reg, struct mdg_enterprise **ep);
 
 /* cmd-export.c */
 struct mdg_enterprise;

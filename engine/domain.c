@@ -477,10 +477,10 @@ static const char *const match_keys[] = {
 	"threshold", "block", "fields", "scoring", "prior", NULL,
 };
 static const char *const match_field_keys[] = {
-	"field", "normalise", "measure", "weight", "levels", "m", "u", NULL,
+	"field", "as", "normalise", "measure", "weight", "levels", "m", "u", NULL,
 };
 static const char *const match_block_keys[] = {
-	"field", "qgram", "min_shared", NULL,
+	"field", "qgram", "min_shared", "words", "keep", NULL,
 };
 
 static void
@@ -493,7 +493,10 @@ domain_match_free(struct mdg_domain_match *dm)
 	for (i = 0; i < dm->nfields; i++) {
 		mdg_norm_chain_free(dm->chains[i]);
 		free(dm->normalise[i]);
+		if (dm->as_names != NULL)
+			free(dm->as_names[i]);
 	}
+	free(dm->as_names);
 	free(dm->chains);
 	free(dm->normalise);
 	free(dm->dom_field);
@@ -713,9 +716,9 @@ load_match_field(struct loader *l, const struct mdg_domain *dom, struct mdg_doma
 		 const struct ynode *def, int mode)
 {
 	struct mdg_match_field *mf = &dm->m->fields[dm->nfields];
-	const struct ynode *n;
+	const struct ynode *n, *an = NULL;
 	const struct mdg_field *f;
-	const char *s, *why = NULL;
+	const char *s, *why = NULL, *as = NULL;
 	const char **names;
 	struct mdg_buf joined;
 	size_t i, bad = 0;
@@ -739,13 +742,21 @@ load_match_field(struct loader *l, const struct mdg_domain *dom, struct mdg_doma
 		err_at(l, n, "def.field", "match: domain '%s' has no field '%s'", dom->name, s);
 		return false;
 	}
+	/* A field may be compared twice (its words, its numbers) under two names. */
+	if ((an = ynode_get(def, "as")) != NULL && (as = want_string(l, an, "match.fields.as")) ==
+	    NULL)
+		return false;
 	for (i = 0; i < dm->nfields; i++)
-		if (dm->dom_field[i] == f->index) {
-			err_at(l, n, "def.duplicate", "match: field '%s' is compared twice", s);
+		if (strcmp(dm->m->fields[i].name, as ? as : f->name) == 0) {
+			err_at(l, an ? an : n, "def.duplicate", as ? "match: '%s' names two compared "
+			       "fields" : "match: field '%s' is compared twice (give the second "
+			       "one another name with 'as')", as ? as : s);
 			return false;
 		}
 	memset(mf, 0, sizeof(*mf));
 	mf->name = f->name;
+	if (as != NULL)
+		mf->name = dm->as_names[dm->nfields] = xstrdup(as);
 	mf->index = dm->nfields;
 	mf->weight = 1;
 	n = ynode_get(def, "measure");
@@ -892,6 +903,49 @@ load_match_block(struct loader *l, struct mdg_domain_match *dm, const struct yno
 		}
 		k->k = (size_t)v;
 	}
+	if ((n = ynode_get(def, "words")) != NULL) {
+		if (n->kind == YNODE_SCALAR && strcmp(n->str, "true") == 0)
+			k->words = 1;
+		else if (n->kind == YNODE_SCALAR && strcmp(n->str, "false") == 0)
+			k->words = 0;
+		else if (n->kind == YNODE_SCALAR && n->len == 1 && n->str[0] >= '1' &&
+			 n->str[0] <= '3')
+			k->words = (unsigned)(n->str[0] - '0');
+		else {
+			err_at(l, n, "def.value", "words must be true (one word may differ), "
+			       "false, or how many words may differ: 1, 2 or 3");
+			return;
+		}
+		if (k->words && k->q != 0) {
+			err_at(l, n, "def.value", "a words key cannot also be a q-gram key "
+			       "(leave out qgram)");
+			return;
+		}
+	}
+	if ((n = ynode_get(def, "keep")) != NULL) {
+		const struct ynode *kl = n;
+
+		if (!k->words) {
+			err_at(l, n, "def.value", "keep is for a words key (words: N)");
+			return;
+		}
+		for (i = 0; i < (kl->kind == YNODE_SEQ ? kl->n : 1); i++) {
+			const struct ynode *it = kl->kind == YNODE_SEQ ? kl->items[i] : kl;
+			const char *ks = want_string(l, it, "match.block.keep");
+
+			if (ks == NULL)
+				return;
+			for (j = 0; j < k->nfields; j++)
+				if (strcmp(dm->m->fields[k->fields[j]].name, ks) == 0)
+					break;
+			if (j == k->nfields) {
+				err_at(l, it, "def.field", "keep: '%s' is not one of this key's fields",
+				       ks);
+				return;
+			}
+			k->keep |= 1u << j;
+		}
+	}
 	dm->m->nkeys++;
 }
 
@@ -963,6 +1017,7 @@ load_match(struct loader *l, struct mdg_domain *dom, const struct ynode *root)
 	dm->m->fields = xcalloc(fl->n, sizeof(*dm->m->fields));
 	dm->chains = xcalloc(fl->n, sizeof(*dm->chains));
 	dm->normalise = xcalloc(fl->n, sizeof(*dm->normalise));
+	dm->as_names = xcalloc(fl->n, sizeof(*dm->as_names));
 	dm->dom_field = xcalloc(fl->n, sizeof(*dm->dom_field));
 	for (i = 0; i < fl->n; i++)
 		load_match_field(l, dom, dm, fl->items[i], mode);

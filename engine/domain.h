@@ -47,6 +47,7 @@ struct mdg_domain_match {
 	int *dom_field;			/* per compared field */
 	char **normalise;		/* per compared field: the normaliser names as
 					 * written, ", "-joined ("" for none) */
+	char **as_names;		/* per compared field: its 'as' name, NULL: none */
 	size_t nfields;
 	double dup_p, review_p;		/* the thresholds as written */
 	long line, col;

@@ -33,6 +33,9 @@ enum norm_kind {
 	NORM_UNITS,
 	NORM_DIGITS,
 	NORM_TAXID,
+	NORM_NUMBERS,
+	NORM_NO_NUMBERS,
+	NORM_SORT,
 };
 
 static const char *const norm_names[] = {
@@ -45,6 +48,9 @@ static const char *const norm_names[] = {
 	[NORM_UNITS] = "units",
 	[NORM_DIGITS] = "digits",
 	[NORM_TAXID] = "taxid",
+	[NORM_NUMBERS] = "numbers",
+	[NORM_NO_NUMBERS] = "no_numbers",
+	[NORM_SORT] = "sort",
 };
 
 /*
@@ -544,6 +550,118 @@ step_digits(const struct cpbuf *in, struct cpbuf *out)
 	return MDG_OK;
 }
 
+/*
+ * The numbers of a value, one space between them: "hex bolt M8 x 20" is
+ * "8 20", "2,5 mm" is "2,5".  A '.' or ',' between two digits stays.
+ */
+static int
+step_numbers(const struct cpbuf *in, struct cpbuf *out)
+{
+	size_t i;
+	bool in_num = false;
+
+	for (i = 0; i < in->n; i++) {
+		int32_t c = in->p[i];
+		bool keep = is_digit(c) || ((c == '.' || c == ',') && in_num && i + 1 < in->n &&
+					    is_digit(in->p[i + 1]));
+
+		if (keep) {
+			if (!in_num && out->n > 0 && cp_put(out, ' ') != MDG_OK)
+				return MDG_ELIMIT;
+			if (cp_put(out, c) != MDG_OK)
+				return MDG_ELIMIT;
+		}
+		in_num = keep;
+	}
+	return MDG_OK;
+}
+
+/*
+ * The words without a digit and longer than one character, one space
+ * between them: "hex bolt m8 x 20" is "hex bolt" (its numbers are for
+ * `numbers`; the x between them says nothing).
+ */
+static int
+step_no_numbers(const struct cpbuf *in, struct cpbuf *out)
+{
+	size_t i = 0, j, k;
+
+	while (i < in->n) {
+		bool digit = false;
+
+		while (i < in->n && is_space(in->p[i]))
+			i++;
+		for (j = i; j < in->n && !is_space(in->p[j]); j++)
+			if (is_digit(in->p[j]))
+				digit = true;
+		if (j > i + 1 && !digit) {
+			if (out->n > 0 && cp_put(out, ' ') != MDG_OK)
+				return MDG_ELIMIT;
+			for (k = i; k < j; k++)
+				if (cp_put(out, in->p[k]) != MDG_OK)
+					return MDG_ELIMIT;
+		}
+		i = j;
+	}
+	return MDG_OK;
+}
+
+/* A word of a value being sorted: where it starts and how long it is. */
+struct word {
+	const int32_t *p;
+	size_t n;
+};
+
+static int
+word_cmp(const void *x, const void *y)
+{
+	const struct word *a = x, *b = y;
+	size_t i;
+
+	for (i = 0; i < a->n && i < b->n; i++)
+		if (a->p[i] != b->p[i])
+			return a->p[i] < b->p[i] ? -1 : 1;
+	return a->n < b->n ? -1 : a->n > b->n;
+}
+
+/*
+ * The words in code point order, one space between them: "hex bolt" and
+ * "bolt hex" are both "bolt hex", so that an order-sensitive measure sees
+ * the same words in another order as the same.
+ */
+static int
+step_sort(const struct cpbuf *in, struct cpbuf *out)
+{
+	struct word *w;
+	size_t nw = 0, i = 0, j, k;
+
+	w = xreallocarray(NULL, in->n / 2 + 1, sizeof(*w));
+	while (i < in->n) {
+		while (i < in->n && is_space(in->p[i]))
+			i++;
+		for (j = i; j < in->n && !is_space(in->p[j]); j++)
+			;
+		if (j > i) {
+			w[nw].p = in->p + i;
+			w[nw++].n = j - i;
+		}
+		i = j;
+	}
+	mdg_qsort(w, nw, sizeof(*w), word_cmp);
+	for (k = 0; k < nw; k++) {
+		if (k > 0 && cp_put(out, ' ') != MDG_OK)
+			goto limit;
+		for (j = 0; j < w[k].n; j++)
+			if (cp_put(out, w[k].p[j]) != MDG_OK)
+				goto limit;
+	}
+	free(w);
+	return MDG_OK;
+limit:
+	free(w);
+	return MDG_ELIMIT;
+}
+
 static bool
 is_ascii_alpha(int32_t c)
 {
@@ -733,6 +851,15 @@ apply_steps(const struct mdg_norm_chain *chain, size_t nsteps, const char *in, s
 			break;
 		case NORM_TAXID:
 			rc = step_taxid(cur, nxt);
+			break;
+		case NORM_NUMBERS:
+			rc = step_numbers(cur, nxt);
+			break;
+		case NORM_NO_NUMBERS:
+			rc = step_no_numbers(cur, nxt);
+			break;
+		case NORM_SORT:
+			rc = step_sort(cur, nxt);
 			break;
 		}
 		t = cur;
@@ -974,7 +1101,8 @@ mdg_norm_synonyms_load(struct mdg_norm_synonyms *syn, const char *const *pairs,
 const char *
 mdg_norm_known_names(void)
 {
-	return "casefold, unaccent, punct, space, legal_forms, synonyms, units, digits, taxid";
+	return "casefold, unaccent, punct, space, legal_forms, synonyms, units, digits, taxid, "
+	    "numbers, no_numbers, sort";
 }
 
 void
@@ -1014,7 +1142,7 @@ mdg_norm_chain_parse(const char *const *names, size_t n, const struct mdg_norm_s
 				break;
 		if (k == nk) {
 			*why = "unknown normaliser (known: casefold, unaccent, punct, space, "
-			    "legal_forms, synonyms, units, digits, taxid)";
+			    "legal_forms, synonyms, units, digits, taxid, numbers, no_numbers, sort)";
 			goto fail;
 		}
 		chain->steps[i].kind = (enum norm_kind)k;

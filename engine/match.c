@@ -107,6 +107,44 @@ mdg_match_set_add(struct mdg_match_set *s, const char *const *vals,
 	return r;
 }
 
+size_t
+mdg_match_set_add_norm(struct mdg_match_set *s, const char *const *raw,
+    const char *const *norm, int src)
+{
+	size_t nf = s->m->nfields, f, r, len, at;
+	uint32_t *cp;
+
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 64;
+		s->raw = xreallocarray(s->raw, s->cap * nf, sizeof(*s->raw));
+		s->norm = xreallocarray(s->norm, s->cap * nf, sizeof(*s->norm));
+		s->cp = xreallocarray(s->cp, s->cap * nf, sizeof(*s->cp));
+		s->ncp = xreallocarray(s->ncp, s->cap * nf, sizeof(*s->ncp));
+		s->src = xreallocarray(s->src, s->cap, sizeof(*s->src));
+	}
+	r = s->n++;
+	s->src[r] = src;
+	for (f = 0; f < nf; f++) {
+		const char *v = raw[f] ? raw[f] : "", *nv = norm[f] ? norm[f] : "";
+
+		at = r * nf + f;
+		s->raw[at] = v[0] ? mdg_arena_strdup(&s->arena, v) : "";
+		len = strlen(nv);
+		s->norm[at] = strcmp(nv, v) == 0 ? s->raw[at] :
+		    mdg_arena_strdup(&s->arena, nv);
+		cp = mdg_arena_alloc(&s->arena, (len + 1) * sizeof(*cp));
+		s->ncp[at] = mdg_utf8_decode(nv, len, cp);
+		s->cp[at] = cp;
+	}
+	return r;
+}
+
+const char *
+mdg_match_set_raw(const struct mdg_match_set *s, size_t r, size_t f)
+{
+	return s->raw[r * s->m->nfields + f];
+}
+
 unsigned
 mdg_match_level(const struct mdg_match_field *f, double sim)
 {
@@ -184,6 +222,60 @@ mdg_match_score(const struct mdg_match_set *s, size_t a, size_t b,
 	if (m->mode == MDG_SCORE_FS)
 		return w;
 	return den > 0 ? num / den : 0.0;
+}
+
+/* How costly a measure is to compute, for mdg_match_score_min's order. */
+static int
+measure_cost(const struct mdg_measure *ms)
+{
+	if (strcmp(ms->name, "exact") == 0 || strcmp(ms->name, "numeric") == 0)
+		return 0;
+	if (strcmp(ms->name, "token_set") == 0)
+		return 1;
+	if (strncmp(ms->name, "monge_elkan", 11) == 0)
+		return 3;
+	return 2;
+}
+
+double
+mdg_match_score_min(const struct mdg_match_set *s, size_t a, size_t b, double min)
+{
+	const struct mdg_matcher *m = s->m;
+	double sims[MDG_MATCH_MAX_FIELDS], num = 0, den = 0, left = 0, got = 0;
+	size_t f, nf = m->nfields;
+	int cost;
+
+	if (m->mode != MDG_SCORE_WEIGHTED || nf > MDG_MATCH_MAX_FIELDS)
+		return mdg_match_score(s, a, b, NULL);
+	for (f = 0; f < nf; f++) {
+		size_t ia = a * nf + f, ib = b * nf + f;
+
+		sims[f] = -1.0;
+		if (s->ncp[ia] != 0 && s->ncp[ib] != 0) {
+			den += m->fields[f].weight;
+			sims[f] = -2.0;		/* to compute */
+		}
+	}
+	if (den <= 0)
+		return 0.0;
+	left = den;
+	/* The cheap measures first; stop when even perfect similarity in the
+	 * fields left cannot reach min. */
+	for (cost = 0; cost <= 3; cost++)
+		for (f = 0; f < nf; f++) {
+			if (sims[f] != -2.0 || measure_cost(m->fields[f].measure) != cost)
+				continue;
+			sims[f] = field_sim(s, a, b, f);
+			got += m->fields[f].weight * sims[f];
+			left -= m->fields[f].weight;
+			if ((got + left) / den < min)
+				return -1.0;
+		}
+	/* The score exactly as mdg_match_score sums it. */
+	for (f = 0; f < nf; f++)
+		if (sims[f] >= 0)
+			num += m->fields[f].weight * sims[f];
+	return num / den;
 }
 
 void
@@ -344,13 +436,27 @@ fnv_cp(const uint32_t *t, size_t n, uint64_t h)
 
 #define FNV_BASIS 0xcbf29ce484222325ULL
 #define MAX_WORDS 32	/* words of a words key; past it, no drop tokens */
+#define MAX_WORDS_DROP 16	/* the same, to drop two or three words */
+
+/* The hash of a sorted set of word hashes, less up to three of them. */
+static uint64_t
+word_set_hash(const uint64_t *w, size_t nw, size_t x, size_t y, size_t z)
+{
+	uint64_t g = 0x9e3779b97f4a7c15ULL;
+	size_t i;
+
+	for (i = 0; i < nw; i++)
+		if (i != x && i != y && i != z)
+			g = mix64(g ^ w[i]);
+	return g;
+}
 
 size_t
 mdg_match_key_tokens(const struct mdg_match_set *s, size_t r,
     const struct mdg_match_key *k, uint64_t **toks, size_t *cap)
 {
 	uint32_t *text = NULL;
-	size_t textcap = 0, len, ntok = 0, i, j, q = k->q;
+	size_t textcap = 0, len, ntok = 0, i, j, q = k->q, first = 0;
 	uint64_t g;
 
 	len = key_text(s, k, r, &text, &textcap);
@@ -359,17 +465,27 @@ mdg_match_key_tokens(const struct mdg_match_set *s, size_t r,
 		return 0;
 	}
 	if (k->words) {
-		uint64_t w[MAX_WORDS], all;
-		size_t nw = 0, st = 0;
+		uint64_t w[MAX_WORDS], fixed = 0x9e3779b97f4a7c15ULL;
+		size_t nw = 0, st, need, fi, nf = s->m->nfields;
 
-		for (i = 0; i <= len; i++) {
-			if (i < len && text[i] != ' ')
+		/* Words of the droppable fields; the kept ones whole, in every token. */
+		for (fi = 0; fi < k->nfields; fi++) {
+			const uint32_t *t = s->cp[r * nf + k->fields[fi]];
+			size_t tl = s->ncp[r * nf + k->fields[fi]];
+
+			if (k->keep & (1u << fi)) {
+				fixed = mix64(fixed ^ fnv_cp(t, tl, FNV_BASIS + fi));
 				continue;
-			if (i > st && nw < MAX_WORDS)
-				w[nw++] = mix64(fnv_cp(text + st, i - st, FNV_BASIS));
-			else if (i > st)
-				nw = MAX_WORDS + 1;
-			st = i + 1;
+			}
+			for (i = st = 0; i <= tl; i++) {
+				if (i < tl && t[i] != ' ')
+					continue;
+				if (i > st && nw < MAX_WORDS)
+					w[nw++] = mix64(fnv_cp(t + st, i - st, FNV_BASIS));
+				else if (i > st)
+					nw = MAX_WORDS + 1;
+				st = i + 1;
+			}
 		}
 		if (nw > MAX_WORDS)
 			nw = 0;		/* too many words: the whole key only */
@@ -378,24 +494,35 @@ mdg_match_key_tokens(const struct mdg_match_set *s, size_t r,
 			if (j == 0 || w[j - 1] != w[i])
 				w[j++] = w[i];
 		nw = j;
-		if (*cap < nw + 2) {
-			*cap = nw + 2 + 16;
+		if (k->words > 1 && nw > MAX_WORDS_DROP)
+			nw = 0;		/* too many words to drop several */
+		need = 2 + nw + (k->words > 1 ? nw * nw / 2 : 0) +
+		    (k->words > 2 ? nw * nw * nw / 6 : 0);
+		if (*cap < need) {
+			*cap = need + 16;
 			*toks = xreallocarray(*toks, *cap, sizeof(**toks));
 		}
-		/* The word set, then the set without each one of its words. */
-		all = 0x9e3779b97f4a7c15ULL;
-		for (i = 0; i < nw; i++)
-			all = mix64(all ^ w[i]);
+		/* The word set, then the sets less one (two, three) of its words. */
 		if (nw == 0)
-			all = mix64(fnv_cp(text, len, FNV_BASIS));
-		(*toks)[ntok++] = all;
+			(*toks)[ntok++] = mix64(fnv_cp(text, len, FNV_BASIS));
+		else
+			(*toks)[ntok++] = word_set_hash(w, nw, SIZE_MAX, SIZE_MAX, SIZE_MAX);
+		first = ntok - 1;
 		for (i = 0; nw > 1 && i < nw; i++) {
-			g = 0x9e3779b97f4a7c15ULL;
-			for (j = 0; j < nw; j++)
-				if (j != i)
-					g = mix64(g ^ w[j]);
-			(*toks)[ntok++] = g;
+			(*toks)[ntok++] = word_set_hash(w, nw, i, SIZE_MAX, SIZE_MAX);
+			for (j = i + 1; k->words > 1 && nw > 2 && j < nw; j++) {
+				size_t l;
+
+				(*toks)[ntok++] = word_set_hash(w, nw, i, j, SIZE_MAX);
+				for (l = j + 1; k->words > 2 && nw > 3 && l < nw; l++)
+					(*toks)[ntok++] = word_set_hash(w, nw, i, j, l);
+			}
 		}
+		/* With kept fields, dropping every word still leaves them. */
+		if (k->keep != 0 && nw > 0 && nw <= k->words)
+			(*toks)[ntok++] = 0x9e3779b97f4a7c15ULL;
+		for (i = first; i < ntok; i++)
+			(*toks)[i] = mix64((*toks)[i] ^ fixed);
 	} else if (q == 0) {
 		if (*cap < 1) {
 			*cap = 16;
@@ -524,9 +651,9 @@ overlap(const uint32_t *a, size_t na, const uint32_t *b, size_t nb)
 	return c;
 }
 
-size_t
-mdg_match_candidates(const struct mdg_match_set *s,
-    struct mdg_match_pair **pairs, struct mdg_match_stats *stats)
+static size_t
+candidates(const struct mdg_match_set *s, struct mdg_match_pair **pairs,
+    struct mdg_match_stats *stats, bool scored, double min)
 {
 	const struct mdg_matcher *m = s->m;
 	struct mdg_match_stats st;
@@ -535,6 +662,7 @@ mdg_match_candidates(const struct mdg_match_set *s,
 	size_t nout = 0, capout = 0, r, ki, i, p, cap, need, la, lb;
 	size_t *seen, *taken;
 	uint32_t j, t;
+	double sc = 0;
 
 	memset(&st, 0, sizeof(st));
 	cap = (size_t)((double)s->n * m->stop_frac);
@@ -583,6 +711,11 @@ mdg_match_candidates(const struct mdg_match_set *s,
 							continue;
 					}
 					taken[j] = r + 1;
+					if (scored) {
+						sc = mdg_match_score_min(s, j, r, min);
+						if (sc < min)
+							continue;
+					}
 					if (nout == capout) {
 						capout = capout ? capout * 2 : 1024;
 						out = xreallocarray(out, capout,
@@ -590,7 +723,7 @@ mdg_match_candidates(const struct mdg_match_set *s,
 					}
 					out[nout].a = j;
 					out[nout].b = r;
-					out[nout].score = 0;
+					out[nout].score = scored ? sc : 0;
 					nout++;
 				}
 			}
@@ -618,6 +751,20 @@ mdg_match_candidates(const struct mdg_match_set *s,
 		*stats = st;
 	*pairs = out;
 	return nout;
+}
+
+size_t
+mdg_match_candidates(const struct mdg_match_set *s,
+    struct mdg_match_pair **pairs, struct mdg_match_stats *stats)
+{
+	return candidates(s, pairs, stats, false, 0);
+}
+
+size_t
+mdg_match_candidates_min(const struct mdg_match_set *s, double min,
+    struct mdg_match_pair **pairs, struct mdg_match_stats *stats)
+{
+	return candidates(s, pairs, stats, true, min);
 }
 
 /* ------------------------------------------------------------------- EM */

@@ -83,7 +83,9 @@ struct mdg_match_key {
 	size_t fields[4];		/* positions in mdg_matcher.fields */
 	unsigned q;			/* 0: exact blocking; else 1..3 */
 	size_t k;			/* minimum shared grams (q > 0) */
-	bool words;			/* word-set tokens (q is then 0) */
+	unsigned words;			/* word-set tokens, up to this many words
+					 * dropped (1..3; q is then 0); 0: none */
+	unsigned keep;			/* words: bit i, field i is never dropped */
 };
 
 struct mdg_matcher {
@@ -124,7 +126,16 @@ void mdg_match_set_free(struct mdg_match_set *s);
  */
 size_t mdg_match_set_add(struct mdg_match_set *s, const char *const *vals,
     size_t nvals, int src);
+/*
+ * Add a record whose compared fields are already normalised: raw[f] and
+ * norm[f] for compared field f (in the matcher's order, NULL: missing).
+ * Used for records kept normalised, such as the registry's.
+ */
+size_t mdg_match_set_add_norm(struct mdg_match_set *s, const char *const *raw,
+    const char *const *norm, int src);
 size_t mdg_match_set_count(const struct mdg_match_set *s);
+/* The value as given of compared field f of record r ("" when missing). */
+const char *mdg_match_set_raw(const struct mdg_match_set *s, size_t r, size_t f);
 /* The normalised value of compared field f of record r. */
 const char *mdg_match_set_norm(const struct mdg_match_set *s, size_t r,
     size_t f);
@@ -144,6 +155,16 @@ double mdg_match_score(const struct mdg_match_set *s, size_t a, size_t b,
     uint8_t *levels);
 
 /*
+ * The same score when it is at least min; else, possibly sooner, some
+ * value below min (-1 when it stopped early).  With weighted scoring the
+ * cheap measures go first and the rest are skipped once even perfect
+ * similarity could not reach min; the score returned is the same double
+ * as mdg_match_score's.  Other modes: mdg_match_score.
+ */
+#define MDG_MATCH_MAX_FIELDS 64
+double mdg_match_score_min(const struct mdg_match_set *s, size_t a, size_t b, double min);
+
+/*
  * The candidate pairs of the set by its matcher's keys, each once, a < b,
  * scores not computed (0).  *pairs is a new array for the caller to free.
  * stats may be NULL.
@@ -153,14 +174,25 @@ size_t mdg_match_candidates(const struct mdg_match_set *s,
 /*
  * The tokens of key k for record r: sorted, distinct 64-bit values.  With
  * q > 0 they are the padded q-grams of the key's code points (exact); with
- * q == 0 one hash of the whole key; with words, the hash of the key's set
- * of words (split at spaces) and, for each word, the hash of the set
- * without it, so that two values that differ in one word (a typo, an
- * added or a missing word, in any order) share a token.  *toks (capacity
+ * q == 0 one hash of the whole key; with words = n, the hash of the key's
+ * set of words (split at spaces) and the hashes of that set less any one
+ * (up to n: two, three) of its words, so that two values that differ in
+ * up to n words each (a typo, an added or a missing word, in any order)
+ * share a token.  The fields of a words key in keep are not split into
+ * words: each token holds them whole (so they must agree), and the set
+ * with every word dropped is a token too.  With n > 1 a key of more than 16 words gives the whole
+ * set only; with n == 1, of more than 32.  *toks (capacity
  * *cap) grows as needed.  Returns the number of tokens (0: empty key).
  */
 size_t mdg_match_key_tokens(const struct mdg_match_set *s, size_t r,
     const struct mdg_match_key *k, uint64_t **toks, size_t *cap);
+/*
+ * The candidate pairs scoring at least min, scored (a candidate below min
+ * is dropped as soon as it cannot reach it): the memory holds the pairs
+ * that matter, not every candidate.
+ */
+size_t mdg_match_candidates_min(const struct mdg_match_set *s, double min,
+    struct mdg_match_pair **pairs, struct mdg_match_stats *stats);
 /* Score the pairs in place. */
 void mdg_match_score_pairs(const struct mdg_match_set *s,
     struct mdg_match_pair *pairs, size_t npairs);

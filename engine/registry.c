@@ -19,6 +19,7 @@
 #include <openssl/evp.h>
 #include <sqlite3.h>
 
+#include "match-index.h"
 #include "registry.h"
 #include "util.h"
 
@@ -29,6 +30,7 @@ struct mdg_registry {
 	sqlite3_stmt *find;   /* the current golden row of a key, prepared once */
 	sqlite3_stmt *g_old;  /* make_golden's statements, prepared once */
 	sqlite3_stmt *g_new;
+	const struct mdg_enterprise *e;  /* for the match index, NULL: not kept */
 };
 
 static const char *const migrations[] = {
@@ -162,6 +164,45 @@ static const char *const migrations[] = {
 	"  golden INTEGER NOT NULL REFERENCES golden(id),"
 	"  PRIMARY KEY (export, golden));"
 	"CREATE INDEX export_records_golden ON export_records(golden);",
+	/*
+	 * version 4: duplicate detection against the registry (match-index.h):
+	 * the golden records kept normalised, the stored postings, the
+	 * steward's decisions on pairs, and the suspected pairs of submitted
+	 * records (what approve and reject decide on).
+	 */
+	"CREATE TABLE IF NOT EXISTS match_records ("
+	"  golden INTEGER PRIMARY KEY REFERENCES golden(id),"
+	"  domain TEXT NOT NULL,"
+	"  key TEXT NOT NULL,"
+	"  site TEXT,"
+	"  raw TEXT NOT NULL,"
+	"  norm TEXT NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS match_records_domain ON match_records(domain, golden);"
+	"CREATE INDEX IF NOT EXISTS match_records_key ON match_records(domain, key);"
+	"CREATE TABLE IF NOT EXISTS match_index ("
+	"  domain TEXT PRIMARY KEY,"
+	"  match_sha TEXT NOT NULL,"
+	"  upto INTEGER NOT NULL,"
+	"  records INTEGER NOT NULL,"
+	"  built_at TEXT NOT NULL,"
+	"  postings BLOB NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS match_decisions ("
+	"  domain TEXT NOT NULL,"
+	"  key_a TEXT NOT NULL,"
+	"  key_b TEXT NOT NULL,"
+	"  same INTEGER NOT NULL CHECK (same IN (0, 1)),"
+	"  decided_by TEXT NOT NULL,"
+	"  decided_at TEXT NOT NULL,"
+	"  comment TEXT,"
+	"  PRIMARY KEY (domain, key_a, key_b));"
+	"CREATE TABLE IF NOT EXISTS match_suspects ("
+	"  record INTEGER NOT NULL REFERENCES records(id),"
+	"  domain TEXT NOT NULL,"
+	"  other_key TEXT NOT NULL,"
+	"  other_site TEXT,"
+	"  in_registry INTEGER NOT NULL,"
+	"  score REAL NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS match_suspects_record ON match_suspects(record);",
 };
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
@@ -222,6 +263,24 @@ failf(struct mdg_registry *reg, const char *msg)
 	return MDG_ERR;
 }
 
+int
+mdg_registry_fail(struct mdg_registry *reg, int sqlite_rc, const char *what)
+{
+	return fail(reg, sqlite_rc, what);
+}
+
+int
+mdg_registry_failf(struct mdg_registry *reg, const char *msg)
+{
+	return failf(reg, msg);
+}
+
+void
+mdg_registry_set_enterprise(struct mdg_registry *reg, const struct mdg_enterprise *e)
+{
+	reg->e = e;
+}
+
 const char *
 mdg_registry_error(const struct mdg_registry *reg)
 {
@@ -253,6 +312,12 @@ now_utc(char buf[64])
 	snprintf(buf, 64, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900,
 		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
 		 ts.tv_nsec / 1000000);
+}
+
+void
+mdg_registry_now(char buf[64])
+{
+	now_utc(buf);
 }
 
 static void
@@ -961,6 +1026,7 @@ submit_tx(struct mdg_registry *reg, const struct mdg_identity *id,
 	  char (*input_sha)[65], const char *rules_sha, long long *ids, bool import)
 {
 	sqlite3_stmt *ins_sub = NULL, *ins_rec = NULL, *ins_find = NULL, *upd_sub = NULL;
+	sqlite3_stmt *ins_sus = NULL;
 	unsigned char **states = NULL;
 	long long **recids = NULL;
 	size_t i, f, counts[3];
@@ -1058,6 +1124,30 @@ submit_tx(struct mdg_registry *reg, const struct mdg_identity *id,
 			goto fail;
 		}
 	}
+	for (i = 0; i < rep->ndups; i++) {
+		const struct mdg_dup_pair *dp = &rep->dups[i];
+		long long rid;
+
+		if (dp->file_b >= rep->nfiles || dp->record_b <= 0 ||
+		    (size_t)dp->record_b > rep->files[dp->file_b].records || dp->key_a == NULL ||
+		    (rid = recids[dp->file_b][dp->record_b - 1]) <= 0)
+			continue;
+		if (ins_sus == NULL &&
+		    prepare(reg, "INSERT INTO match_suspects(record, domain, other_key, other_site,"
+				 " in_registry, score) VALUES (?,?,?,?,?,?)", &ins_sus) != MDG_OK)
+			goto fail;
+		sqlite3_reset(ins_sus);
+		sqlite3_bind_int64(ins_sus, 1, rid);
+		bind_text(ins_sus, 2, dp->domain);
+		bind_text(ins_sus, 3, dp->key_a);
+		bind_text(ins_sus, 4, dp->site_a);
+		sqlite3_bind_int(ins_sus, 5, dp->file_a == MDG_DUP_REGISTRY);
+		sqlite3_bind_double(ins_sus, 6, dp->score);
+		if ((s = sqlite3_step(ins_sus)) != SQLITE_DONE) {
+			fail(reg, s, "cannot store a suspected duplicate");
+			goto fail;
+		}
+	}
 	for (f = 0; f < rep->nfiles; f++) {
 		const struct mdg_file_result *fr = &rep->files[f];
 		json_t *detail;
@@ -1101,6 +1191,8 @@ submit_tx(struct mdg_registry *reg, const struct mdg_identity *id,
 		if (s != MDG_OK)
 			goto fail;
 	}
+	if (import && reg->e != NULL && mdg_match_index_sync(reg, reg->e, false) != MDG_OK)
+		goto fail;
 	if (mdg_registry_commit(reg) != MDG_OK)
 		goto out;
 	rc = MDG_OK;
@@ -1108,6 +1200,7 @@ submit_tx(struct mdg_registry *reg, const struct mdg_identity *id,
 fail:
 	mdg_registry_rollback(reg);
 out:
+	sqlite3_finalize(ins_sus);
 	sqlite3_finalize(ins_sub);
 	sqlite3_finalize(ins_rec);
 	sqlite3_finalize(ins_find);
@@ -1209,10 +1302,49 @@ make_golden(struct mdg_registry *reg, const struct mdg_identity *id, long long r
 	return MDG_OK;
 }
 
+/*
+ * The steward's word on the suspected pairs of a decided record: each
+ * becomes a remembered decision on the pair of keys.
+ */
+static int
+decide_pairs(struct mdg_registry *reg, const struct mdg_identity *id, long long recid,
+	     bool same, const char *comment)
+{
+	sqlite3_stmt *st = NULL;
+	int s, rc = MDG_OK;
+
+	if (prepare(reg, "SELECT r.key, s.domain, s.other_key FROM match_suspects s JOIN records r"
+			 " ON r.id = s.record WHERE s.record = ? AND r.key IS NOT NULL", &st) !=
+	    MDG_OK)
+		return MDG_ERR;
+	sqlite3_bind_int64(st, 1, recid);
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		if (mdg_match_decide(reg, col_text(st, 1), col_text(st, 0), col_text(st, 2), same,
+				     id->actor, comment) != MDG_OK) {
+			rc = MDG_ERR;
+			break;
+		}
+	}
+	if (rc == MDG_OK && s != SQLITE_DONE)
+		rc = fail(reg, s, "cannot read the suspected duplicates");
+	sqlite3_finalize(st);
+	return rc;
+}
+
 int
 mdg_registry_decide(struct mdg_registry *reg, const struct mdg_identity *id,
 		    long long submission, const long *records, size_t nrecords, bool approve,
 		    const char *comment, size_t *changed)
+{
+	return mdg_registry_decide_ex(reg, id, submission, records, nrecords, approve,
+				      approve ? MDG_PAIRS_DIFFERENT : MDG_PAIRS_UNDECIDED,
+				      comment, changed);
+}
+
+int
+mdg_registry_decide_ex(struct mdg_registry *reg, const struct mdg_identity *id,
+		       long long submission, const long *records, size_t nrecords, bool approve,
+		       enum mdg_pair_verdict pairs, const char *comment, size_t *changed)
 {
 	sqlite3_stmt *sub = NULL, *sel = NULL, *upd = NULL;
 	const char *what = approve ? "approve" : "reject";
@@ -1297,6 +1429,9 @@ mdg_registry_decide(struct mdg_registry *reg, const struct mdg_identity *id,
 			}
 			if (approve && make_golden(reg, id, recid, at) != MDG_OK)
 				goto fail;
+			if (pairs != MDG_PAIRS_UNDECIDED &&
+			    decide_pairs(reg, id, recid, pairs == MDG_PAIRS_SAME, comment) != MDG_OK)
+				goto fail;
 			json_array_append_new(nums, json_integer(num));
 			(*changed)++;
 		}
@@ -1311,8 +1446,13 @@ mdg_registry_decide(struct mdg_registry *reg, const struct mdg_identity *id,
 			goto fail;
 		}
 	}
+	if (approve && reg->e != NULL && mdg_match_index_sync(reg, reg->e, false) != MDG_OK)
+		goto fail;
 	detail = json_pack("{s:O, s:I, s:s?}", "records", nums, "count", (json_int_t)*changed,
 			   "comment", comment);
+	if (pairs != MDG_PAIRS_UNDECIDED)
+		json_object_set_new(detail, "pairs",
+				    json_string(pairs == MDG_PAIRS_SAME ? "same" : "different"));
 	dj = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(detail);
 	if (mdg_registry_event(reg, id, approve ? "approved" : "rejected", site, submission, dj,

@@ -19,7 +19,7 @@
 #include "enterprise.h"
 #include "report.h"
 
-#define MDG_REGISTRY_SCHEMA_VERSION 3
+#define MDG_REGISTRY_SCHEMA_VERSION 4
 #define MDG_EREFUSED (-10)   /* the identity may not do this (recorded as an event) */
 
 struct mdg_registry;
@@ -95,6 +95,22 @@ int mdg_registry_decide(struct mdg_registry *reg, const struct mdg_identity *id,
 			long long submission, const long *records, size_t nrecords,
 			bool approve, const char *comment, size_t *changed);
 
+/* What deciding a record says of its suspected duplicates (match_suspects). */
+enum mdg_pair_verdict {
+	MDG_PAIRS_UNDECIDED,	/* nothing */
+	MDG_PAIRS_DIFFERENT,	/* each pair is two different records */
+	MDG_PAIRS_SAME		/* each pair is the same record twice */
+};
+/*
+ * mdg_registry_decide with the verdict on the decided records' suspected
+ * pairs made explicit (mdg_registry_decide: approve says different,
+ * reject says nothing).  The verdicts are remembered in match_decisions.
+ */
+int mdg_registry_decide_ex(struct mdg_registry *reg, const struct mdg_identity *id,
+			   long long submission, const long *records, size_t nrecords,
+			   bool approve, enum mdg_pair_verdict pairs, const char *comment,
+			   size_t *changed);
+
 /* Record a refusal in its own transaction. */
 int mdg_registry_refused(struct mdg_registry *reg, const struct mdg_identity *id,
 			 long long submission, const char *what, const char *why);
@@ -116,6 +132,18 @@ struct mdg_golden_hit {
 int mdg_registry_golden_find(struct mdg_registry *reg, const char *domain, const char *key,
 			     size_t len, struct mdg_golden_hit *hit);
 void mdg_golden_hit_free(struct mdg_golden_hit *hit);
+
+/*
+ * Keep the match index (match-index.h) of the enterprise's domains up to
+ * date in every transaction that makes golden records; without it (NULL)
+ * the index is brought up to date by the next one that has it.
+ */
+void mdg_registry_set_enterprise(struct mdg_registry *reg, const struct mdg_enterprise *e);
+/* For the registry's own modules: keep an error message (MDG_ERR returned). */
+int mdg_registry_fail(struct mdg_registry *reg, int sqlite_rc, const char *what);
+int mdg_registry_failf(struct mdg_registry *reg, const char *msg);
+/* The current UTC time as the registry writes it. */
+void mdg_registry_now(char buf[64]);
 
 int mdg_registry_begin(struct mdg_registry *reg);
 int mdg_registry_commit(struct mdg_registry *reg);

@@ -98,6 +98,7 @@ struct mdg_report_opts {
 	bool color;
 	bool verbose;   /* text: list accepted files without findings too */
 	bool junit_per_record;  /* junit: a test case per record, not per code */
+	bool explain;   /* text: explain each suspected duplicate field by field */
 };
 
 /* Findings of one code (mdg_report_codes), for the writers that group. */

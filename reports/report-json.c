@@ -55,6 +55,62 @@ delimiter_json(int d)
 	return d ? json_string(s) : json_null();
 }
 
+/* The suspected pairs, each field compared (doc/report-json.md). */
+static json_t *
+duplicates_json(const struct mdg_report *rep)
+{
+	json_t *arr = json_array();
+	size_t i, f;
+
+	for (i = 0; i < rep->ndups; i++) {
+		const struct mdg_dup_pair *dp = &rep->dups[i];
+		json_t *p = json_object(), *a = json_object(), *b = json_object(), *fl = json_array();
+
+		json_object_set_new(p, "domain", safe_string(dp->domain));
+		json_object_set_new(p, "score", json_real(dp->score));
+		json_object_set_new(p, "verdict", json_string(dp->verdict));
+		if (dp->file_a == MDG_DUP_REGISTRY) {
+			json_object_set_new(a, "registry", json_true());
+			json_object_set_new(a, "key", str_or_null(dp->key_a));
+			json_object_set_new(a, "site", str_or_null(dp->site_a));
+		} else {
+			json_object_set_new(a, "file", dp->file_a < rep->nfiles ?
+					    safe_string(rep->files[dp->file_a].path) : json_null());
+			json_object_set_new(a, "line", json_integer(dp->line_a));
+			json_object_set_new(a, "record", json_integer(dp->record_a));
+			json_object_set_new(a, "key", str_or_null(dp->key_a));
+		}
+		json_object_set_new(b, "file", dp->file_b < rep->nfiles ?
+				    safe_string(rep->files[dp->file_b].path) : json_null());
+		json_object_set_new(b, "line", json_integer(dp->line_b));
+		json_object_set_new(b, "record", json_integer(dp->record_b));
+		json_object_set_new(b, "key", str_or_null(dp->key_b));
+		json_object_set_new(p, "a", a);
+		json_object_set_new(p, "b", b);
+		for (f = 0; f < dp->nfields; f++) {
+			const struct mdg_dup_field *df = &dp->fields[f];
+			json_t *o = json_object();
+			json_object_set_new(o, "field", safe_string(df->name));
+			json_object_set_new(o, "a", safe_string(df->value_a));
+			json_object_set_new(o, "b", safe_string(df->value_b));
+			json_object_set_new(o, "normalised_a", safe_string(df->norm_a));
+			json_object_set_new(o, "normalised_b", safe_string(df->norm_b));
+			json_object_set_new(o, "measure", safe_string(df->measure));
+			if (df->skipped) {
+				json_object_set_new(o, "similarity", json_null());
+				json_object_set_new(o, "added", json_real(0));
+			} else {
+				json_object_set_new(o, "similarity", json_real(df->sim));
+				json_object_set_new(o, "added", json_real(df->added));
+			}
+			json_array_append_new(fl, o);
+		}
+		json_object_set_new(p, "fields", fl);
+		json_array_append_new(arr, p);
+	}
+	return arr;
+}
+
 int
 mdg_report_write_json(FILE *out, const struct mdg_report *rep, const struct mdg_report_opts *o)
 {
@@ -124,8 +180,9 @@ mdg_report_write_json(FILE *out, const struct mdg_report *rep, const struct mdg_
 		json_array_append_new(findings, f);
 	}
 	json_object_set_new(root, "findings", findings);
+	json_object_set_new(root, "duplicates", duplicates_json(rep));
 
-	rc = json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	rc = json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
 	fputc('\n', out);
 	json_decref(root);
 	return rc != 0 || ferror(out) ? MDG_EIO : MDG_OK;

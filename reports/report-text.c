@@ -50,6 +50,69 @@ write_finding(FILE *out, const struct mdg_diag *dg, const struct mdg_report_opts
 		fprintf(out, " [%s]\n", dg->code);
 }
 
+/* Each suspected pair, field by field: what was compared and what it added. */
+static void
+write_dups(FILE *out, const struct mdg_report *rep, const struct mdg_report_opts *o)
+{
+	size_t i, f;
+
+	if (rep->ndups == 0)
+		return;
+	fprintf(out, "%sSuspected duplicates (%zu pairs)%s\n", C(o, BOLD), rep->ndups, C(o, RESET));
+	for (i = 0; i < rep->ndups; i++) {
+		const struct mdg_dup_pair *dp = &rep->dups[i];
+
+		fprintf(out, "  %s ", dp->domain);
+		if (dp->file_b < rep->nfiles)
+			mdg_fput_clean(rep->files[dp->file_b].path, out);
+		fprintf(out, ":%ld", dp->line_b);
+		if (dp->key_b != NULL) {
+			fputs(" (", out);
+			mdg_fput_clean(dp->key_b, out);
+			fputc(')', out);
+		}
+		fputs(" ~ ", out);
+		if (dp->file_a == MDG_DUP_REGISTRY) {
+			fputs("registry ", out);
+			mdg_fput_clean(dp->key_a ? dp->key_a : "?", out);
+			if (dp->site_a != NULL) {
+				fputs(" (site ", out);
+				mdg_fput_clean(dp->site_a, out);
+				fputc(')', out);
+			}
+		} else {
+			if (dp->file_a < rep->nfiles)
+				mdg_fput_clean(rep->files[dp->file_a].path, out);
+			fprintf(out, ":%ld", dp->line_a);
+			if (dp->key_a != NULL) {
+				fputs(" (", out);
+				mdg_fput_clean(dp->key_a, out);
+				fputc(')', out);
+			}
+		}
+		fprintf(out, ": score %.3f, %s\n", dp->score, dp->verdict);
+		for (f = 0; f < dp->nfields; f++) {
+			const struct mdg_dup_field *df = &dp->fields[f];
+
+			fputs("    ", out);
+			mdg_fput_clean(df->name, out);
+			fputs(": '", out);
+			mdg_fput_clean(df->value_b, out);
+			fputs("' ~ '", out);
+			mdg_fput_clean(df->value_a, out);
+			if (df->skipped) {
+				fprintf(out, "' (%s): missing on one side, not counted\n", df->measure);
+				continue;
+			}
+			fputs("' as '", out);
+			mdg_fput_clean(df->norm_b, out);
+			fputs("' ~ '", out);
+			mdg_fput_clean(df->norm_a, out);
+			fprintf(out, "': %s %.3f, adds %+.3f\n", df->measure, df->sim, df->added);
+		}
+	}
+}
+
 int
 mdg_report_write_text(FILE *out, const struct mdg_report *rep, const struct mdg_report_opts *o)
 {
@@ -107,6 +170,8 @@ mdg_report_write_text(FILE *out, const struct mdg_report *rep, const struct mdg_
 	}
 	if (d->dropped)
 		fprintf(out, "(%zu further findings not shown; see --max-findings)\n", d->dropped);
+	if (o->explain)
+		write_dups(out, rep, o);
 	fprintf(out, "%s%zu %s, %zu %s: %zu accepted, %zu for review, %zu rejected; "
 		"%zu %s, %zu %s%s\n", C(o, BOLD),
 		rep->nfiles, plural(rep->nfiles, "file", "files"), rep->records,

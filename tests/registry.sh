@@ -178,7 +178,7 @@ expect_grep "$TMP/err" "/proc/mdgate/x.db: cannot create the folder /proc/mdgate
 trap 'umount "$TMP/small" 2>/dev/null || true; rm -rf "$TMP"' EXIT INT TERM
 BCFG="$top_srcdir/bench/mdgate-norules.yaml"
 mkdir -p "$TMP/small"
-if mount -t tmpfs -o size=384k tmpfs "$TMP/small" 2>/dev/null; then
+if mount -t tmpfs -o size=512k tmpfs "$TMP/small" 2>/dev/null; then
 	REG="$TMP/small/reg.db"
 	awk -v n=4000 -v error_rate=0 -v seed=7 -f "$top_srcdir/bench/gen-items.awk" >"$TMP/items.csv"
 	head -21 "$TMP/items.csv" >"$TMP/items20.csv"
