@@ -337,7 +337,7 @@ test_candidates(void **state)
 {
 	const size_t n = 3000;
 	struct mdg_match_field f[1];
-	struct mdg_match_key key = { 1, { 0 }, 3, 4 };
+	struct mdg_match_key key = { .nfields = 1, .fields = { 0 }, .q = 3, .k = 4 };
 	struct mdg_matcher m;
 	struct mdg_match_set *s;
 	struct mdg_match_pair *pairs;
@@ -478,6 +478,132 @@ test_explain(void **state)
 	mdg_norm_chain_free(c);
 }
 
+/* Do records a and b share a token of key k? */
+static bool
+share_token(const struct mdg_match_set *s, const struct mdg_match_key *k, size_t a, size_t b)
+{
+	uint64_t *ta = NULL, *tb = NULL;
+	size_t ca = 0, cb = 0, na, nb, i, j;
+	bool shared = false;
+
+	na = mdg_match_key_tokens(s, a, k, &ta, &ca);
+	nb = mdg_match_key_tokens(s, b, k, &tb, &cb);
+	for (i = 0; i < na; i++)
+		assert_true(i == 0 || ta[i - 1] < ta[i]);	/* sorted, distinct */
+	for (i = 0; i < na && !shared; i++)
+		for (j = 0; j < nb; j++)
+			if (ta[i] == tb[j])
+				shared = true;
+	free(ta);
+	free(tb);
+	return shared;
+}
+
+/* Word-set keys: a changed word, words in another order, fields kept whole. */
+static void
+test_words_key(void **state)
+{
+	struct mdg_match_field f[2];
+	struct mdg_matcher m;
+	struct mdg_match_set *s;
+	struct mdg_match_key k1, k2, kk;
+	const char *r[][2] = {
+		{ "hex bolt zinc", "8 20" },	/* 0 */
+		{ "zinc hex bolt", "8 20" },	/* 1: the same words */
+		{ "hex blot zinc", "8 20" },	/* 2: one word changed */
+		{ "hex blot zink", "8 20" },	/* 3: two words changed */
+		{ "hex blot zink", "8 25" },	/* 4: two words and a number */
+		{ "washer", "8 20" },		/* 5: nothing in common but numbers */
+		{ "", "" },			/* 6: empty */
+	};
+	size_t i;
+	uint64_t *t = NULL;
+	size_t cap = 0;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	field(&f[0], "name", 0, "jaro_winkler", 1.0);
+	field(&f[1], "numbers", 1, "token_set", 1.0);
+	m.fields = f;
+	m.nfields = 2;
+	s = mdg_match_set_new(&m);
+	for (i = 0; i < sizeof(r) / sizeof(r[0]); i++)
+		mdg_match_set_add(s, r[i], 2, 0);
+	memset(&k1, 0, sizeof(k1));
+	k1.nfields = 1;
+	k1.fields[0] = 0;
+	k1.words = 1;
+	k2 = k1;
+	k2.words = 2;
+	memset(&kk, 0, sizeof(kk));
+	kk.nfields = 2;
+	kk.fields[0] = 0;
+	kk.fields[1] = 1;
+	kk.words = 2;
+	kk.keep = 1u << 1;	/* the numbers whole */
+	/* 3 words: the set and the set less each word */
+	assert_int_equal(mdg_match_key_tokens(s, 0, &k1, &t, &cap), 4);
+	/* with two dropped: 1 + 3 + 3 */
+	assert_int_equal(mdg_match_key_tokens(s, 0, &k2, &t, &cap), 7);
+	assert_int_equal(mdg_match_key_tokens(s, 6, &k1, &t, &cap), 0);
+	free(t);
+	assert_true(share_token(s, &k1, 0, 1));
+	assert_true(share_token(s, &k1, 0, 2));
+	assert_false(share_token(s, &k1, 0, 3));
+	assert_true(share_token(s, &k2, 0, 3));
+	assert_false(share_token(s, &k1, 0, 6));
+	/* kept numbers: two words may change, the numbers may not */
+	assert_true(share_token(s, &kk, 0, 3));
+	assert_false(share_token(s, &kk, 0, 4));
+	/* 'washer' has one word: with every word dropped only the numbers are left */
+	assert_false(share_token(s, &kk, 0, 5));
+	assert_true(share_token(s, &kk, 5, 5));
+	mdg_match_set_free(s);
+}
+
+/* mdg_match_score_min: the same score when it reaches min, below min otherwise. */
+static void
+test_score_min(void **state)
+{
+	struct mdg_match_field f[3];
+	struct mdg_matcher m;
+	struct mdg_match_set *s;
+	const char *r[][3] = {
+		{ "hex bolt", "8 20", "4006381333931" },
+		{ "hex bolt", "8 20", "4006381333948" },
+		{ "hex bolt", "8 20", "" },
+		{ "hex nut", "8 20", "" },
+	};
+	size_t a, b;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	field(&f[0], "name", 0, "jaro_winkler", 3.0);
+	field(&f[1], "numbers", 1, "token_set", 2.0);
+	field(&f[2], "barcode", 2, "exact", 4.0);
+	m.fields = f;
+	m.nfields = 3;
+	m.mode = MDG_SCORE_WEIGHTED;
+	s = mdg_match_set_new(&m);
+	for (a = 0; a < 4; a++)
+		mdg_match_set_add(s, r[a], 3, 0);
+	for (a = 0; a < 4; a++)
+		for (b = 0; b < 4; b++) {
+			double full = mdg_match_score(s, a, b, NULL);
+			double t;
+			for (t = 0; t <= 1.0; t += 0.05) {
+				double got = mdg_match_score_min(s, a, b, t);
+				if (full >= t)
+					assert_true(got == full);	/* the very same double */
+				else
+					assert_true(got < t);
+			}
+		}
+	/* different barcodes: at most 5/9, stopped early below 0.85 */
+	assert_true(mdg_match_score_min(s, 0, 1, 0.85) == -1.0);
+	mdg_match_set_free(s);
+}
+
 int
 main(void)
 {
@@ -490,6 +616,8 @@ main(void)
 		cmocka_unit_test(test_cluster),
 		cmocka_unit_test(test_candidates),
 		cmocka_unit_test(test_explain),
+		cmocka_unit_test(test_words_key),
+		cmocka_unit_test(test_score_min),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

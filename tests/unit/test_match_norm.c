@@ -270,6 +270,35 @@ test_match_norm_digits_taxid(void **state)
 	mdg_norm_chain_free(t);
 }
 
+/* numbers, no_numbers and sort: an item name taken apart. */
+static void
+test_match_norm_numbers_words(void **state)
+{
+	struct mdg_norm_chain *n = CHAIN("units", "numbers");
+	struct mdg_norm_chain *ns = CHAIN("units", "numbers", "sort");
+	struct mdg_norm_chain *w = CHAIN(ITEM, "no_numbers", "space", "sort");
+	struct mdg_norm_chain *s = CHAIN("sort");
+
+	(void)state;
+	assert_string_equal(norm(n, "Hex bolt M8x20 DIN 933"), "8 20 933");
+	assert_string_equal(norm(n, "8 x 20 mm"), "8 20");
+	assert_string_equal(norm(n, "Kabel 2,5 mm2 / 1.5 m"), "2.5 2 1.5");
+	assert_string_equal(norm(n, "1. Wahl, Preis 3,- EUR"), "1 3");
+	assert_string_equal(norm(n, "no number"), "");
+	assert_string_equal(norm(ns, "Bolt M20 x 8"), "20 8");
+	assert_string_equal(norm(ns, "Bolt M8 x 20"), "20 8");
+	assert_string_equal(norm(w, "Hex bolt M8x20 DIN 933"), "bolt din hex");
+	assert_string_equal(norm(w, "Bolt, HEX   M8 x 20"), "bolt hex");
+	assert_string_equal(norm(w, "Écrou à six pans M8"), "ecrou pans six");
+	assert_string_equal(norm(w, "M8 x 20"), "");
+	assert_string_equal(norm(s, "  zeta  alpha Äbc alpha "), "alpha alpha zeta Äbc");
+	assert_string_equal(norm(s, ""), "");
+	mdg_norm_chain_free(n);
+	mdg_norm_chain_free(ns);
+	mdg_norm_chain_free(w);
+	mdg_norm_chain_free(s);
+}
+
 static void
 test_match_norm_chain_errors(void **state)
 {
@@ -426,6 +455,7 @@ main(void)
 		cmocka_unit_test(test_match_norm_synonyms),
 		cmocka_unit_test(test_match_norm_units),
 		cmocka_unit_test(test_match_norm_digits_taxid),
+		cmocka_unit_test(test_match_norm_numbers_words),
 		cmocka_unit_test(test_match_norm_chain_errors),
 		cmocka_unit_test(test_match_norm_invalid_utf8),
 		cmocka_unit_test(test_match_norm_empty),
