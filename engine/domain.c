@@ -477,7 +477,7 @@ static const char *const match_keys[] = {
 	"threshold", "block", "fields", "scoring", "prior", NULL,
 };
 static const char *const match_field_keys[] = {
-	"field", "as", "normalise", "measure", "weight", "levels", "m", "u", NULL,
+	"field", "as", "normalise", "synonyms", "measure", "weight", "levels", "m", "u", NULL,
 };
 static const char *const match_block_keys[] = {
 	"field", "qgram", "min_shared", "words", "keep", NULL,
@@ -716,7 +716,8 @@ load_match_field(struct loader *l, const struct mdg_domain *dom, struct mdg_doma
 		 const struct ynode *def, int mode)
 {
 	struct mdg_match_field *mf = &dm->m->fields[dm->nfields];
-	const struct ynode *n, *an = NULL;
+	const struct ynode *n, *an = NULL, *sn;
+	struct mdg_norm_synonyms *syn = NULL;
 	const struct mdg_field *f;
 	const char *s, *why = NULL, *as = NULL;
 	const char **names;
@@ -805,8 +806,45 @@ load_match_field(struct loader *l, const struct mdg_domain *dom, struct mdg_doma
 			return false;
 		}
 	}
-	rc = mdg_norm_chain_parse(names, n != NULL ? n->n : 0, NULL, &dm->chains[dm->nfields],
+	/* A field's own abbreviations and synonyms: {from: to}, for the
+	 * synonyms step of its chain. */
+	if ((sn = ynode_get(def, "synonyms")) != NULL) {
+		bool has_step = false;
+
+		for (i = 0; n != NULL && i < n->n; i++)
+			if (strcmp(names[i], "synonyms") == 0)
+				has_step = true;
+		if (sn->kind != YNODE_MAP) {
+			err_at(l, sn, "def.type", "synonyms must be a mapping {abbreviation: word}");
+			free(names);
+			return false;
+		}
+		if (!has_step) {
+			err_at(l, sn, "def.value", "synonyms are given but the normalise list has no "
+			       "'synonyms' step to apply them");
+			free(names);
+			return false;
+		}
+		syn = mdg_norm_synonyms_new();
+		for (i = 0; i < sn->n; i++) {
+			const struct ynode *sk = ynode_key_at(sn, i), *sv = ynode_value_at(sn, i);
+
+			if (sk == NULL || sk->kind != YNODE_SCALAR || sv == NULL ||
+			    sv->kind != YNODE_SCALAR ||
+			    mdg_norm_synonyms_add(syn, sk->str, sv->str) != MDG_OK) {
+				err_at(l, sv != NULL && sv->kind != YNODE_SCALAR ? sv : sk ? sk : sn,
+				       "def.value", "synonym '%s': the key must be a non-empty word, "
+				       "given once, and the value a word or text",
+				       sk != NULL && sk->kind == YNODE_SCALAR ? sk->str : "?");
+				mdg_norm_synonyms_free(syn);
+				free(names);
+				return false;
+			}
+		}
+	}
+	rc = mdg_norm_chain_parse(names, n != NULL ? n->n : 0, syn, &dm->chains[dm->nfields],
 				  &bad, &why);
+	mdg_norm_synonyms_free(syn);
 	if (rc != MDG_OK) {
 		const struct ynode *at = n != NULL && bad < n->n ? n->items[bad] : n;
 		err_at(l, at != NULL ? at : def, "def.value", "normaliser '%s': %s",

@@ -1857,6 +1857,63 @@ test_domain_match_block_errors(void **state)
 		    "block field 'nmae' is not one of match.fields");
 }
 
+/* words keys, keep, a field compared twice under another name, synonyms. */
+static void
+test_domain_match_words_as_synonyms(void **state)
+{
+	struct fixture *fx = *state;
+	const struct mdg_domain_match *dm;
+	size_t errors;
+
+	errors = load_match(fx,
+	    "  block: [{field: [name, name_digits], words: 2, keep: [name_digits]}, "
+	    "{field: name, words: true}]\n"
+	    "  fields:\n"
+	    "    - {field: name, normalise: [casefold, synonyms, space], synonyms: {gmbh: '', "
+	    "co: company}, measure: jaro_winkler}\n"
+	    "    - {field: name, as: name_digits, normalise: [numbers], measure: token_set}\n",
+	    NULL);
+	if (errors)
+		dump(&fx->d);
+	assert_int_equal(errors, 0);
+	dm = mdg_domain_find(&fx->ds, "supplier")->match;
+	assert_string_equal(dm->m->fields[1].name, "name_digits");
+	assert_int_equal(dm->dom_field[1], dm->dom_field[0]);
+	assert_int_equal(dm->m->keys[0].words, 2);
+	assert_int_equal(dm->m->keys[0].keep, 2u);
+	assert_int_equal(dm->m->keys[1].words, 1);
+}
+
+#define MATCH_ERROR_TEST(name, section, line, col, code, msg) \
+static void \
+name(void **state) \
+{ \
+	struct fixture *fx = *state; \
+	const char *p; \
+	size_t errors = load_match(fx, section, &p); \
+	expect_only(fx, errors, p, line, col, code, msg); \
+}
+
+MATCH_ERROR_TEST(test_domain_match_compared_twice,
+    "  block: [{field: name}]\n"
+    "  fields: [{field: name, measure: exact}, {field: name, measure: jaro}]\n",
+    10, 51, "def.duplicate",
+    "match: field 'name' is compared twice (give the second one another name with 'as')")
+MATCH_ERROR_TEST(test_domain_match_words_range,
+    "  block: [{field: name, words: 4}]\n"
+    "  fields: [{field: name, measure: exact}]\n",
+    9, 32, "def.value",
+    "words must be true (one word may differ), false, or how many words may differ: 1, 2 or 3")
+MATCH_ERROR_TEST(test_domain_match_keep_needs_words,
+    "  block: [{field: name, keep: [name]}]\n"
+    "  fields: [{field: name, measure: exact}]\n",
+    9, 31, "def.value", "keep is for a words key (words: N)")
+MATCH_ERROR_TEST(test_domain_match_synonyms_need_step,
+    "  block: [{field: name}]\n"
+    "  fields: [{field: name, normalise: [casefold], synonyms: {a: b}, measure: exact}]\n",
+    10, 59, "def.value",
+    "synonyms are given but the normalise list has no 'synonyms' step to apply them")
+
 static void
 test_domain_match_needs_block(void **state)
 {
@@ -2102,6 +2159,11 @@ main(void)
 		T(test_domain_match_thresholds),
 		T(test_domain_match_threshold_range),
 		T(test_domain_match_block_errors),
+		T(test_domain_match_words_as_synonyms),
+		T(test_domain_match_compared_twice),
+		T(test_domain_match_words_range),
+		T(test_domain_match_keep_needs_words),
+		T(test_domain_match_synonyms_need_step),
 		T(test_domain_match_needs_block),
 		T(test_domain_match_fs_valid),
 		T(test_domain_match_fs_defaults),
