@@ -26,6 +26,7 @@
 #include "domain.h"
 #include "enterprise.h"
 #include "match.h"
+#include "match-index.h"
 #include "registry.h"
 #include "report.h"
 
@@ -48,6 +49,12 @@ const struct mdg_cmd mdg_cmd_dedup = {
 		"normalised, the measure, the similarity and what it added to the score.\n"
 		"Records the check rejects are not compared (run `mdgate check` for them).\n"
 		"\n"
+		"       mdgate dedup --registry[=FILE] [-d NAME] [--format F]\n"
+		"\n"
+		"With --registry, list the clusters among the registry's current golden\n"
+		"records instead (for cleaning up what Odoo already holds before the first\n"
+		"load), from the registry's duplicate index.\n"
+		"\n"
 		"       mdgate dedup --estimate [OPTIONS] FILE...\n"
 		"       mdgate dedup --estimate --registry[=FILE] [-d NAME]\n"
 		"\n"
@@ -65,7 +72,7 @@ const struct mdg_cmd mdg_cmd_dedup = {
 		"                          domain to estimate)\n"
 		"  -f, --format FORMAT     text (default) or json\n"
 		"      --estimate          estimate m, u and the prior instead of listing clusters\n"
-		"      --registry[=FILE]   with --estimate: read the registry's golden records\n"
+		"      --registry[=FILE]   read the registry's golden records instead of files\n"
 		"                          (default: the configuration's registry)\n"
 		"  -h, --help              show this help\n"
 		"\n"
@@ -116,7 +123,83 @@ rec_json(const struct mdg_dup_record *r)
 static void
 text_rec(struct mdg_buf *b, const struct mdg_dup_record *r)
 {
-	mdg_buf_printf(b, "%s:%ld (%s)", r->path, r->line, r->key ? r->key : "no key");
+	if (r->line == 0)	/* a golden record of the registry */
+		mdg_buf_printf(b, "%s %s", r->path, r->key ? r->key : "no key");
+	else
+		mdg_buf_printf(b, "%s:%ld (%s)", r->path, r->line, r->key ? r->key : "no key");
+}
+
+static void on_duplicates(void *arg, const struct mdg_domain *dom,
+			  const struct mdg_match_set *set, const struct mdg_dup_record *recs,
+			  const struct mdg_match_pair *pairs, size_t npairs);
+
+/*
+ * --registry: the clusters among the current golden records of every
+ * matched domain (or of -d), read from the registry's duplicate index: for
+ * cleaning up what Odoo already holds.  *golden counts the records.
+ */
+static int
+registry_clusters(struct dedup *dd, const struct mdg_enterprise *e, const char *regfile,
+		  const char *domain, size_t *golden)
+{
+	struct mdg_registry *reg = NULL;
+	char *rpath, *err = NULL;
+	size_t i, r;
+	int rc = MDG_OK;
+
+	*golden = 0;
+	if ((rpath = mdg_registry_path(e, regfile)) == NULL) {
+		fprintf(stderr, "mdgate: %s names no registry; add 'registry: FILE' or give "
+			"--registry=FILE\n", e->file);
+		return MDG_ERR;
+	}
+	if (mdg_registry_open(&reg, rpath, false, &err) != MDG_OK) {
+		fprintf(stderr, "mdgate: %s\n", err);
+		free(err);
+		free(rpath);
+		return MDG_ERR;
+	}
+	for (i = 0; i < e->domains.n && rc == MDG_OK; i++) {
+		const struct mdg_domain *dom = e->domains.v[i];
+		struct mdg_match_index *ix = NULL;
+		struct mdg_match_set *set;
+		struct mdg_match_pair *pairs = NULL;
+		struct mdg_dup_record *recs;
+		size_t n, np;
+
+		if (dom->match == NULL || (domain != NULL && strcmp(domain, dom->name) != 0))
+			continue;
+		if (mdg_match_index_load(reg, dom, &ix) != MDG_OK) {
+			fprintf(stderr, "mdgate: %s\n", mdg_registry_error(reg));
+			rc = MDG_ERR;
+			break;
+		}
+		set = mdg_match_index_set(ix);
+		n = mdg_match_index_golden(ix);
+		*golden += n;
+		if (n >= 2) {
+			recs = xcalloc(n, sizeof(*recs));
+			for (r = 0; r < n; r++) {
+				recs[r].path = "registry";
+				recs[r].record = r + 1;
+				recs[r].key = mdg_match_index_key(ix, r);
+			}
+			np = mdg_match_candidates(set, &pairs, NULL);
+			mdg_match_score_pairs(set, pairs, np);
+			/* A pair a steward said is two records is not a suspect. */
+			for (r = 0; r < np; r++)
+				if (mdg_match_decision(ix, recs[pairs[r].a].key,
+						       recs[pairs[r].b].key) == 0)
+					pairs[r].score = -HUGE_VAL;
+			on_duplicates(dd, dom, set, recs, pairs, np);
+			free(pairs);
+			free(recs);
+		}
+		mdg_match_index_free(ix);
+	}
+	mdg_registry_close(reg);
+	free(rpath);
+	return rc;
 }
 
 /* The explanation's per-field lines (its first line is replaced by ours). */
@@ -654,8 +737,6 @@ cmd_dedup_exec(int argc, char **argv)
 			return mdg_usage_error(&mdg_cmd_dedup, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	if (registry && !estimate)
-		return mdg_usage_error(&mdg_cmd_dedup, "--registry goes with --estimate");
 	if (estimate && format != NULL)
 		return mdg_usage_error(&mdg_cmd_dedup, "--estimate prints YAML; --format does "
 				       "not apply");
@@ -698,10 +779,15 @@ cmd_dedup_exec(int argc, char **argv)
 	}
 	o.on_duplicates = on_duplicates;
 	o.on_duplicates_arg = &dd;
-	rc = mdg_check_files(e, &o, argv + optind, (size_t)(argc - optind), &rep, &d);
-	if (rc != MDG_OK) {
-		mdg_diags_render_all(stderr, &d, mdg_want_color(stderr));
-		goto done;
+	if (registry) {
+		if (registry_clusters(&dd, e, regfile, o.domain, &rep.records) != MDG_OK)
+			goto done;
+	} else {
+		rc = mdg_check_files(e, &o, argv + optind, (size_t)(argc - optind), &rep, &d);
+		if (rc != MDG_OK) {
+			mdg_diags_render_all(stderr, &d, mdg_want_color(stderr));
+			goto done;
+		}
 	}
 	if (dd.json) {
 		json_t *top = json_pack("{s:i, s:I, s:I, s:I, s:O}", "schema", 1,

@@ -106,4 +106,15 @@ else
 		fail "a failed reindex leaves the index as it was"
 fi
 chmod u+w registry registry/mdgate.db
+
+# The clusters of the registry itself (cleaning up what Odoo holds): the
+# pair the steward called different is not one.
+run mdgate dedup --registry
+expect_rc 0 "no cluster among the golden suppliers once the pair is decided"
+expect_grep "$TMP/out" "supplier: 11 records compared" "dedup --registry compares the golden records"
+run mdgate registry import supplier $S/US01-suppliers.csv --as steward
+run mdgate dedup --registry --format json
+expect_rc 1 "an imported look-alike makes a cluster"
+expect_grep "$TMP/out" '"file": "registry"' "the registry's records are named by key"
+expect_grep "$TMP/out" '"key": "V-US-30077"' "the imported look-alike is in the cluster"
 finish
