@@ -15,10 +15,10 @@
 #include <string.h>
 
 #include <jansson.h>
-#include <openssl/evp.h>
 
 #include "check.h"
 #include "csv.h"
+#include "digest.h"
 #include "match.h"
 #include "progress.h"
 #include "match-index.h"
@@ -966,12 +966,6 @@ out:
 
 /* ------------------------------------------------------------------ files */
 
-static void
-hash_raw(void *arg, const void *data, size_t len)
-{
-	(void)EVP_DigestUpdate(arg, data, len);
-}
-
 static int
 check_file(struct run *r, const struct file_job *job, struct mdg_diags *fatal)
 {
@@ -985,11 +979,12 @@ check_file(struct run *r, const struct file_job *job, struct mdg_diags *fatal)
 	bool header_bad = false;
 	int rc;
 	const char *enc;
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	/* The file's SHA-256, hashed on another core as it is read. */
+	struct mdg_digest *md = mdg_digest_start();
 
 	memset(&copts, 0, sizeof(copts));
-	if (md != NULL && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1) {
-		copts.on_raw = hash_raw;
+	if (md != NULL) {
+		copts.on_raw = mdg_digest_feed_cb;
 		copts.on_raw_arg = md;
 	}
 	copts.delimiter = r->o->delimiter ? r->o->delimiter : (job->site ? job->site->delimiter : 0);
@@ -1010,7 +1005,7 @@ check_file(struct run *r, const struct file_job *job, struct mdg_diags *fatal)
 	}
 
 	if ((rc = csv_open(&cr, job->path, &copts, fatal)) != MDG_OK) {
-		EVP_MD_CTX_free(md);
+		mdg_digest_finish(md, NULL);
 		return rc;
 	}
 	rc = csv_next(cr, &rec);
@@ -1043,14 +1038,8 @@ done:
 	fr->records = record;
 	if (fr->encoding == NULL)
 		fr->encoding = xstrdup(csv_encoding(cr));
-	if (rc == 0 && copts.on_raw != NULL) {
-		unsigned char h[EVP_MAX_MD_SIZE];
-		unsigned hl = 0;
-		if (EVP_DigestFinal_ex(md, h, &hl) == 1 && hl == 32)
-			for (i = 0; i < 32; i++)
-				snprintf(fr->sha256 + 2 * i, 3, "%02x", h[i]);
-	}
-	EVP_MD_CTX_free(md);
+	/* Only a file read to its end has a digest. */
+	mdg_digest_finish(md, rc == 0 ? fr->sha256 : NULL);
 	csv_close(cr);
 	mdg_rules_file_end(r->rf);
 	r->rf = NULL;
