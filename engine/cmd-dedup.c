@@ -129,6 +129,28 @@ text_rec(struct mdg_buf *b, const struct mdg_dup_record *r)
 		mdg_buf_printf(b, "%s:%ld (%s)", r->path, r->line, r->key ? r->key : "no key");
 }
 
+/* The registry of --registry[=FILE]; errors said on standard error. */
+static int
+open_registry(const struct mdg_enterprise *e, const char *regfile, struct mdg_registry **reg)
+{
+	char *rpath, *err = NULL;
+	int rc = MDG_OK;
+
+	*reg = NULL;
+	if ((rpath = mdg_registry_path(e, regfile)) == NULL) {
+		fprintf(stderr, "mdgate: %s names no registry; add 'registry: FILE' or give "
+			"--registry=FILE\n", e->file);
+		return MDG_ERR;
+	}
+	if (mdg_registry_open(reg, rpath, false, &err) != MDG_OK) {
+		fprintf(stderr, "mdgate: %s\n", err);
+		rc = MDG_ERR;
+	}
+	free(err);
+	free(rpath);
+	return rc;
+}
+
 static void on_duplicates(void *arg, const struct mdg_domain *dom,
 			  const struct mdg_match_set *set, const struct mdg_dup_record *recs,
 			  const struct mdg_match_pair *pairs, size_t npairs);
@@ -143,22 +165,12 @@ registry_clusters(struct dedup *dd, const struct mdg_enterprise *e, const char *
 		  const char *domain, size_t *golden)
 {
 	struct mdg_registry *reg = NULL;
-	char *rpath, *err = NULL;
 	size_t i, r;
 	int rc = MDG_OK;
 
 	*golden = 0;
-	if ((rpath = mdg_registry_path(e, regfile)) == NULL) {
-		fprintf(stderr, "mdgate: %s names no registry; add 'registry: FILE' or give "
-			"--registry=FILE\n", e->file);
+	if (open_registry(e, regfile, &reg) != MDG_OK)
 		return MDG_ERR;
-	}
-	if (mdg_registry_open(&reg, rpath, false, &err) != MDG_OK) {
-		fprintf(stderr, "mdgate: %s\n", err);
-		free(err);
-		free(rpath);
-		return MDG_ERR;
-	}
 	for (i = 0; i < e->domains.n && rc == MDG_OK; i++) {
 		const struct mdg_domain *dom = e->domains.v[i];
 		struct mdg_match_index *ix = NULL;
@@ -198,7 +210,6 @@ registry_clusters(struct dedup *dd, const struct mdg_enterprise *e, const char *
 		mdg_match_index_free(ix);
 	}
 	mdg_registry_close(reg);
-	free(rpath);
 	return rc;
 }
 
@@ -569,20 +580,13 @@ estimate_registry(struct estimate *es, struct mdg_enterprise *e, const char *reg
 {
 	struct mdg_registry *reg = NULL;
 	sqlite3_stmt *st = NULL;
-	char *rpath, *err = NULL, *from = NULL;
+	char *from = NULL;
 	const char **vals = NULL;
 	size_t i, f;
 	int rc = MDG_ERR, s;
 
-	if ((rpath = mdg_registry_path(e, regfile)) == NULL) {
-		fprintf(stderr, "mdgate: %s names no registry; add 'registry: FILE' or give "
-			"--registry=FILE\n", e->file);
+	if (open_registry(e, regfile, &reg) != MDG_OK)
 		return MDG_ERR;
-	}
-	if (mdg_registry_open(&reg, rpath, false, &err) != MDG_OK) {
-		fprintf(stderr, "mdgate: %s\n", err);
-		goto done;
-	}
 	if (sqlite3_prepare_v2(mdg_registry_db(reg), "SELECT vals FROM golden WHERE domain = ?1 "
 			       "AND is_current ORDER BY id", -1, &st, NULL) != SQLITE_OK) {
 		fprintf(stderr, "mdgate: %s: %s\n", mdg_registry_file(reg),
@@ -629,8 +633,6 @@ done:
 	free(from);
 	sqlite3_finalize(st);
 	mdg_registry_close(reg);
-	free(err);
-	free(rpath);
 	return rc;
 }
 

@@ -55,30 +55,6 @@ const struct mdg_cmd mdg_cmd_submit = {
 
 enum { OPT_DELIMITER = 256, OPT_ENCODING, OPT_AS };
 
-struct collect {
-	struct mdg_reg_record *v;
-	size_t n, cap;
-};
-
-static void
-collect_record(void *arg, size_t file_index, long record, long line, const char *key,
-	       const char *values_json)
-{
-	struct collect *c = arg;
-	struct mdg_reg_record *r;
-
-	if (c->n == c->cap) {
-		c->cap = c->cap ? 2 * c->cap : 1024;
-		c->v = xreallocarray(c->v, c->cap, sizeof(*c->v));
-	}
-	r = &c->v[c->n++];
-	r->file_index = file_index;
-	r->record = record;
-	r->line = line;
-	r->key = key ? xstrdup(key) : NULL;
-	r->values = xstrdup(values_json);
-}
-
 static int
 cmd_submit_exec(int argc, char **argv)
 {
@@ -162,7 +138,7 @@ mdg_submit_files(const struct mdg_cmd *cmd, const char *config, const char *regp
 	struct mdg_diags d;
 	struct mdg_report rep;
 	struct mdg_report_opts ro;
-	struct collect col;
+	struct mdg_reg_records col;
 	const struct mdg_report_writer *w;
 	char *path = NULL, *rpath = NULL, *err = NULL, (*sha)[65] = NULL, rules_sha[65];
 	long long *ids = NULL;
@@ -208,7 +184,7 @@ mdg_submit_files(const struct mdg_cmd *cmd, const char *config, const char *regp
 	mdg_registry_set_enterprise(reg, e);
 
 	o->registry = reg;
-	o->on_record = collect_record;
+	o->on_record = mdg_reg_records_collect;
 	o->on_record_arg = &col;
 	o->max_findings = 0;   /* every finding is stored */
 	rc = mdg_check_files(e, o, files, nfiles, &rep, &d);
@@ -274,11 +250,7 @@ done:
 			strerror(errno));
 		status = MDG_EXIT_DEFINITION;
 	}
-	for (i = 0; i < col.n; i++) {
-		free(col.v[i].key);
-		free(col.v[i].values);
-	}
-	free(col.v);
+	mdg_reg_records_free(&col);
 	free(sha);
 	free(ids);
 	free(err);

@@ -1923,17 +1923,8 @@ mdg_export_list(struct mdg_registry *reg, FILE *out, bool json, struct mdg_diags
 
 /* ------------------------------------------ the accepted records of a check */
 
-struct crec {
-	size_t file_index;
-	long record;
-	long line;
-	char *key;
-	char *values;
-};
-
 struct mdg_export_collect {
-	struct crec *v;
-	size_t n, cap;
+	struct mdg_reg_records r;
 };
 
 struct mdg_export_collect *
@@ -1945,15 +1936,9 @@ mdg_export_collect_new(void)
 void
 mdg_export_collect_free(struct mdg_export_collect *c)
 {
-	size_t i;
-
 	if (c == NULL)
 		return;
-	for (i = 0; i < c->n; i++) {
-		free(c->v[i].key);
-		free(c->v[i].values);
-	}
-	free(c->v);
+	mdg_reg_records_free(&c->r);
 	free(c);
 }
 
@@ -1962,24 +1947,14 @@ mdg_export_collect_record(void *arg, size_t file_index, long record, long line, 
 			  const char *values_json)
 {
 	struct mdg_export_collect *c = arg;
-	struct crec *r;
 
-	if (c->n == c->cap) {
-		c->cap = c->cap ? 2 * c->cap : 1024;
-		c->v = xreallocarray(c->v, c->cap, sizeof(*c->v));
-	}
-	r = &c->v[c->n++];
-	r->file_index = file_index;
-	r->record = record;
-	r->line = line;
-	r->key = key ? xstrdup(key) : NULL;
-	r->values = xstrdup(values_json);
+	mdg_reg_records_collect(&c->r, file_index, record, line, key, values_json);
 }
 
 static int
 crec_cmp(const void *a, const void *b)
 {
-	const struct crec *ra = a, *rb = b;
+	const struct mdg_reg_record *ra = a, *rb = b;
 
 	if (ra->file_index != rb->file_index)
 		return ra->file_index < rb->file_index ? -1 : 1;
@@ -2020,10 +1995,10 @@ mdg_export_add_accepted(struct mdg_export *x, struct mdg_export_collect *c,
 		nbad++;
 	}
 	mdg_qsort(bad, nbad, 2 * sizeof(*bad), diag_pos_cmp);
-	mdg_qsort(c->v, c->n, sizeof(*c->v), crec_cmp);
+	mdg_qsort(c->r.v, c->r.n, sizeof(*c->r.v), crec_cmp);
 	nacc = xcalloc(rep->nfiles + 1, sizeof(*nacc));
-	for (i = 0; i < c->n; i++) {
-		const struct crec *r = &c->v[i];
+	for (i = 0; i < c->r.n; i++) {
+		const struct mdg_reg_record *r = &c->r.v[i];
 		const struct mdg_file_result *fr;
 		const struct mdg_domain *dom;
 		long pos[2] = {(long)r->file_index, 0};

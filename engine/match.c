@@ -68,13 +68,11 @@ mdg_match_set_norm(const struct mdg_match_set *s, size_t r, size_t f)
 	return s->norm[r * s->m->nfields + f];
 }
 
-size_t
-mdg_match_set_add(struct mdg_match_set *s, const char *const *vals,
-    size_t nvals, int src)
+/* Room for one more record, of source src; its number. */
+static size_t
+set_grow(struct mdg_match_set *s, int src)
 {
-	size_t nf = s->m->nfields, f, r, len, at;
-	const char *v, *nv;
-	uint32_t *cp;
+	size_t nf = s->m->nfields, r;
 
 	if (s->n == s->cap) {
 		s->cap = s->cap ? s->cap * 2 : 64;
@@ -86,6 +84,18 @@ mdg_match_set_add(struct mdg_match_set *s, const char *const *vals,
 	}
 	r = s->n++;
 	s->src[r] = src;
+	return r;
+}
+
+size_t
+mdg_match_set_add(struct mdg_match_set *s, const char *const *vals,
+    size_t nvals, int src)
+{
+	size_t nf = s->m->nfields, f, r, len, at;
+	const char *v, *nv;
+	uint32_t *cp;
+
+	r = set_grow(s, src);
 	for (f = 0; f < nf; f++) {
 		const struct mdg_match_field *fd = &s->m->fields[f];
 
@@ -114,16 +124,7 @@ mdg_match_set_add_norm(struct mdg_match_set *s, const char *const *raw,
 	size_t nf = s->m->nfields, f, r, len, at;
 	uint32_t *cp;
 
-	if (s->n == s->cap) {
-		s->cap = s->cap ? s->cap * 2 : 64;
-		s->raw = xreallocarray(s->raw, s->cap * nf, sizeof(*s->raw));
-		s->norm = xreallocarray(s->norm, s->cap * nf, sizeof(*s->norm));
-		s->cp = xreallocarray(s->cp, s->cap * nf, sizeof(*s->cp));
-		s->ncp = xreallocarray(s->ncp, s->cap * nf, sizeof(*s->ncp));
-		s->src = xreallocarray(s->src, s->cap, sizeof(*s->src));
-	}
-	r = s->n++;
-	s->src[r] = src;
+	r = set_grow(s, src);
 	for (f = 0; f < nf; f++) {
 		const char *v = raw[f] ? raw[f] : "", *nv = norm[f] ? norm[f] : "";
 

@@ -301,6 +301,38 @@ mdg_registry_db(struct mdg_registry *reg)
 
 /* ------------------------------------------------------------ helpers */
 
+void
+mdg_reg_records_collect(void *arg, size_t file_index, long record, long line, const char *key,
+			const char *values_json)
+{
+	struct mdg_reg_records *c = arg;
+	struct mdg_reg_record *r;
+
+	if (c->n == c->cap) {
+		c->cap = c->cap ? 2 * c->cap : 1024;
+		c->v = xreallocarray(c->v, c->cap, sizeof(*c->v));
+	}
+	r = &c->v[c->n++];
+	r->file_index = file_index;
+	r->record = record;
+	r->line = line;
+	r->key = key ? xstrdup(key) : NULL;
+	r->values = xstrdup(values_json);
+}
+
+void
+mdg_reg_records_free(struct mdg_reg_records *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++) {
+		free(c->v[i].key);
+		free(c->v[i].values);
+	}
+	free(c->v);
+	memset(c, 0, sizeof(*c));
+}
+
 static void
 now_utc(char buf[64])
 {

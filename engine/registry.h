@@ -41,6 +41,19 @@ struct mdg_reg_record {
 	char *values;     /* JSON object keyed by field */
 };
 
+/*
+ * The records of a check as its on_record callback gives them, kept for
+ * submit and export: pass mdg_reg_records_collect as on_record with a
+ * zeroed struct mdg_reg_records as its argument.
+ */
+struct mdg_reg_records {
+	struct mdg_reg_record *v;
+	size_t n, cap;
+};
+void mdg_reg_records_collect(void *arg, size_t file_index, long record, long line,
+			     const char *key, const char *values_json);
+void mdg_reg_records_free(struct mdg_reg_records *c);
+
 /* registry.c */
 /* The registry's path: the explicit one, else the configuration's; NULL: none. */
 char *mdg_registry_path(const struct mdg_enterprise *e, const char *explicit_path);
