@@ -736,12 +736,17 @@ static void
 dup_progress(void *arg, size_t done, size_t total)
 {
 	const struct mdg_domain *dom = arg;
+	char bar[31];
+	size_t i, fill = total ? done * 30 / total : 30;
 
-	fprintf(stderr, "\rmdgate: %s: searching the registry for duplicates: %zu of %zu "
-		"records (%zu%%)%s", dom->name, done, total, total ? done * 100 / total : 100,
-		done == total ? "\033[K\r" : "");
-	if (done == total)
-		fputs("\r\033[K", stderr);
+	for (i = 0; i < 30; i++)
+		bar[i] = i < fill ? '#' : '.';
+	bar[30] = '\0';
+	if (done >= total)
+		fputs("\r\033[K", stderr);	/* done: the line is cleared */
+	else
+		fprintf(stderr, "\rmdgate: %s: duplicates in the registry [%s] %3zu%% %zu/%zu",
+			dom->name, bar, total ? done * 100 / total : 100, done, total);
 	fflush(stderr);
 }
 
@@ -795,9 +800,9 @@ registry_duplicates(struct run *r, struct domain_state *st, const struct mdg_mat
 		if (ist.rebuilt && n > 0) {
 			const struct match_rec *m0 = &st->mrec[recno[0]];
 			snprintf(msg, sizeof(msg), "the registry's duplicate index of %s was built "
-				 "with another definition (or not at all), so this check indexed its "
-				 "%zu golden records itself; `mdgate registry reindex` stores it again",
-				 st->dom->name, ng);
+				 "with another definition (or is missing or unreadable), so this check "
+				 "indexed its %zu golden records itself; `mdgate registry reindex` "
+				 "stores it again", st->dom->name, ng);
 			finding(r, m0->file_index, 0, 1, 0, NULL, NULL, MDG_SEV_INFO,
 				"dup.index_stale", msg);
 		}

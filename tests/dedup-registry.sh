@@ -94,6 +94,16 @@ expect_grep "$TMP/out" "supplier: 11 golden records indexed" "reindex counts the
 run mdgate check $S/US01-suppliers.csv
 expect_no_grep "$TMP/out" "dup.index_stale" "after reindex the stored index is used"
 
+# A damaged index (its postings overwritten) is not trusted: the check
+# indexes the golden records itself, says so, and finds the same pairs.
+python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute("UPDATE match_index SET postings = x'"'"'4d44474d49583100ffffffff'"'"' WHERE domain = '"'"'supplier'"'"'"); c.commit()' registry/mdgate.db
+run mdgate check $S/US01-suppliers.csv
+expect_rc 1 "check with a damaged index"
+expect_grep "$TMP/out" "\[dup.index_stale\]" "a damaged index is said"
+expect_grep "$TMP/out" "dup.confirmed" "and the check is still right"
+run mdgate registry reindex
+expect_rc 0 "reindex repairs it"
+
 # A reindex that fails (the registry cannot be written) changes nothing.
 before=$(q "SELECT built_at FROM match_index WHERE domain='supplier'")
 chmod a-w registry registry/mdgate.db
