@@ -43,6 +43,8 @@ struct deferred_ref {
  * records past the cap are not compared, and one dup.capped warning says so.
  */
 #define MDG_CHECK_MATCH_MAX 1000000
+/* Suspected duplicates in the registry named per record, the best first. */
+#define MDG_CHECK_SUSPECTS_NAMED 5
 /* Suspected pairs explained in the report (findings go on past it). */
 #define MDG_CHECK_DUP_DETAIL 10000
 
@@ -766,7 +768,7 @@ registry_duplicates(struct run *r, struct domain_state *st, const struct mdg_mat
 	struct mdg_match_set *set;
 	struct mdg_match_link *links = NULL;
 	const char **raw, **norm;
-	size_t ng, nl, i, f;
+	size_t ng, nl, i, f, named = 0, more = 0;
 	char msg[1024];
 
 	if (mdg_match_index_load(r->o->registry, st->dom, &ix) != MDG_OK) {
@@ -815,11 +817,30 @@ registry_duplicates(struct run *r, struct domain_state *st, const struct mdg_mat
 		int verdict;
 		struct mdg_dup_pair *dp;
 
+		if (i == 0 || links[i].rec != links[i - 1].rec)
+			named = more = 0;
 		if (b->key != NULL && gkey != NULL && strcmp(b->key, gkey) == 0)
 			continue;	/* its own earlier version */
 		verdict = mdg_match_decision(ix, b->key, gkey);
 		if (verdict == 0)
 			continue;	/* a steward said: different records */
+		/* The best few candidates are named; the rest are counted. */
+		if (verdict != 1 && named == MDG_CHECK_SUSPECTS_NAMED) {
+			more++;
+			if (i + 1 == nl || links[i + 1].rec != links[i].rec) {
+				snprintf(msg, sizeof(msg), "and %zu more approved %s records score at "
+					 "least %.2f against this one; the %d best are named", more,
+					 st->dom->name, dm->m->review_threshold,
+					 MDG_CHECK_SUSPECTS_NAMED);
+				r->record_line = b->line;
+				finding(r, b->file_index, b->record, b->line, 0, b->key, NULL,
+					MDG_SEV_INFO, "dup.more", msg);
+				r->record_line = 0;
+			}
+			continue;
+		}
+		if (verdict != 1)
+			named++;
 		r->record_line = b->line;
 		if (verdict == 1) {
 			snprintf(msg, sizeof(msg), "a steward decided that this is the same %s as "

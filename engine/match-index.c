@@ -925,6 +925,8 @@ link_cmp(const void *x, const void *y)
 
 	if (a->rec != b->rec)
 		return a->rec < b->rec ? -1 : 1;
+	if (a->score != b->score)
+		return a->score > b->score ? -1 : 1;
 	return a->golden < b->golden ? -1 : a->golden > b->golden;
 }
 

@@ -89,7 +89,8 @@ const char *mdg_match_index_site(const struct mdg_match_index *ix, size_t i);
  * Search the golden records for each record from..to-1 of the set (added
  * after the golden ones), with nthreads threads (0: the processors
  * online).  *out receives the pairs scoring at least the review
- * threshold, ordered by record, then golden record.  progress, when not
+ * threshold, ordered by record, then by score (best first), then golden
+ * record.  progress, when not
  * NULL, is called now and then from the calling thread with the records
  * done.  Returns the number of pairs.
  */

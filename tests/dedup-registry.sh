@@ -117,6 +117,25 @@ else
 fi
 chmod u+w registry registry/mdgate.db
 
+# Many look-alikes: the five best are named, the others counted.
+BCFG="$top_srcdir/bench/mdgate-norules.yaml"
+H=default_code,name,kind,uom,purchase_uom,category,barcode
+{
+	echo "$H"
+	for i in 1 2 3 4 5 6 7; do
+		echo "IT-00$i,Hex bolt M8 x 20,storable,PCE,PCE,All / Saleable,"
+	done
+} >"$TMP/golden-nobarcode.csv"
+run mdgate registry import item "$TMP/golden-nobarcode.csv" --as steward --config "$BCFG" \
+	--registry "$TMP/items.db"
+expect_rc 0 "import seven look-alike items"
+printf '%s\nNW-1,HEX BOLT M8x20,storable,PCE,PCE,All / Saleable,\n' "$H" >"$TMP/new.csv"
+run mdgate check --config "$BCFG" --registry "$TMP/items.db" --domain item "$TMP/new.csv"
+[ "$(grep -c '\[dup.registry\]' "$TMP/out")" = 5 ] && ok ||
+	fail "five look-alikes named (got $(grep -c '\[dup.registry\]' "$TMP/out"))"
+expect_grep "$TMP/out" "and 2 more approved item records score at least 0.85 against this one; the 5 best are named \[dup.more\]" \
+	"the others are counted"
+
 # The clusters of the registry itself (cleaning up what Odoo holds): the
 # pair the steward called different is not one.
 run mdgate dedup --registry
