@@ -756,8 +756,6 @@ load_match_field(struct loader *l, const struct mdg_domain *dom, struct mdg_doma
 		}
 	memset(mf, 0, sizeof(*mf));
 	mf->name = f->name;
-	if (as != NULL)
-		mf->name = dm->as_names[dm->nfields] = xstrdup(as);
 	mf->index = dm->nfields;
 	mf->weight = 1;
 	n = ynode_get(def, "measure");
@@ -867,6 +865,9 @@ load_match_field(struct loader *l, const struct mdg_domain *dom, struct mdg_doma
 	mdg_buf_free(&joined);
 	mf->chain = dm->chains[dm->nfields];
 	dm->dom_field[dm->nfields] = f->index;
+	/* Named only once it is kept: a field given up on leaves nothing. */
+	if (as != NULL)
+		mf->name = dm->as_names[dm->nfields] = xstrdup(as);
 	dm->nfields++;
 	return true;
 }
