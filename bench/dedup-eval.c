@@ -71,6 +71,22 @@ brute_run(void *arg)
 	return NULL;
 }
 
+/* The first link of set record rec (links are sorted by record). */
+static size_t
+first_link(const struct mdg_match_link *links, size_t nl, size_t rec)
+{
+	size_t lo = 0, hi = nl;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (links[mid].rec < rec)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -179,24 +195,14 @@ main(int argc, char **argv)
 		while (fgets(line, sizeof(line), tf) != NULL) {
 			char *c1 = strchr(line, ','), *c2;
 			long r;
-			size_t lo, hi;
+			size_t lo;
 			if (c1 == NULL || (c2 = strchr(c1 + 1, ',')) == NULL)
 				continue;
 			*c1 = *c2 = '\0';
 			planted++;
 			if (!mdg_strset_get(&keys, line, strlen(line), &r))
 				continue;
-			/* links are sorted by record: find r's. */
-			lo = 0;
-			hi = nl;
-			while (lo < hi) {
-				size_t mid = (lo + hi) / 2;
-				if (links[mid].rec < ng + (size_t)r)
-					lo = mid + 1;
-				else
-					hi = mid;
-			}
-			for (; lo < nl && links[lo].rec == ng + (size_t)r; lo++)
+			for (lo = first_link(links, nl, ng + (size_t)r); lo < nl && links[lo].rec == ng + (size_t)r; lo++)
 				if (strcmp(mdg_match_index_key(ix, links[lo].golden), c1 + 1) == 0) {
 					found++;
 					break;
@@ -244,12 +250,13 @@ main(int argc, char **argv)
 			for (i = 0; i < b.hits[k]; i++) {
 				size_t j;
 				total++;
-				for (j = 0; j < nl; j++)
-					if (links[j].rec == recs[k] && links[j].golden == b.which[k][i]) {
-						both++;
+				for (j = first_link(links, nl, recs[k]); j < nl && links[j].rec == recs[k];
+				     j++)
+					if (links[j].golden == b.which[k][i])
 						break;
-					}
-				if (j == nl && getenv("DEDUP_EVAL_MISSES") != NULL) {
+				if (j < nl && links[j].rec == recs[k])
+					both++;
+				else if (getenv("DEDUP_EVAL_MISSES") != NULL) {
 					size_t ff;
 					printf("  missed: %.3f", mdg_match_score(set, b.which[k][i],
 										recs[k], NULL));

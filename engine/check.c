@@ -687,10 +687,11 @@ pair_cmp(const void *x, const void *y)
 	return 0;
 }
 
-/* Fill a report pair from the explanation of records a and b of set. */
+/* Fill a report pair from the explanation of records a and b of set; mb
+ * is b, the run's record that carries the finding. */
 static void
-dup_detail(struct run *r, const struct mdg_domain *dom, const struct mdg_match_set *set,
-	   size_t a, size_t b, struct mdg_dup_pair *dp)
+dup_detail(const struct mdg_domain *dom, const struct mdg_match_set *set, size_t a, size_t b,
+	   const struct match_rec *mb, struct mdg_dup_pair *dp)
 {
 	struct mdg_match_explain ex;
 	size_t f;
@@ -715,7 +716,10 @@ dup_detail(struct run *r, const struct mdg_domain *dom, const struct mdg_match_s
 		df->added = ef->added;
 	}
 	mdg_match_explain_free(&ex);
-	(void)r;
+	dp->file_b = mb->file_index;
+	dp->record_b = (long)mb->record;
+	dp->line_b = mb->line;
+	dp->key_b = mb->key ? xstrdup(mb->key) : NULL;
 }
 
 /* Room for one more pair in the report, NULL past the cap. */
@@ -860,14 +864,10 @@ registry_duplicates(struct run *r, struct domain_state *st, const struct mdg_mat
 		}
 		r->record_line = 0;
 		if ((dp = dup_slot(r)) != NULL) {
-			dup_detail(r, st->dom, set, links[i].golden, links[i].rec, dp);
+			dup_detail(st->dom, set, links[i].golden, links[i].rec, b, dp);
 			dp->file_a = MDG_DUP_REGISTRY;
 			dp->key_a = xstrdup(gkey);
 			dp->site_a = gsite ? xstrdup(gsite) : NULL;
-			dp->file_b = b->file_index;
-			dp->record_b = (long)b->record;
-			dp->line_b = b->line;
-			dp->key_b = b->key ? xstrdup(b->key) : NULL;
 		}
 	}
 	free(links);
@@ -958,15 +958,11 @@ find_duplicates(struct run *r, struct domain_state *st)
 		}
 		r->record_line = 0;
 		if ((dp = dup_slot(r)) != NULL) {
-			dup_detail(r, st->dom, set, pairs[i].a, pairs[i].b, dp);
+			dup_detail(st->dom, set, pairs[i].a, pairs[i].b, b, dp);
 			dp->file_a = a->file_index;
 			dp->record_a = (long)a->record;
 			dp->line_a = a->line;
 			dp->key_a = a->key ? xstrdup(a->key) : NULL;
-			dp->file_b = b->file_index;
-			dp->record_b = (long)b->record;
-			dp->line_b = b->line;
-			dp->key_b = b->key ? xstrdup(b->key) : NULL;
 		}
 	}
 	mdg_match_index_free(decided);

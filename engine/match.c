@@ -28,7 +28,35 @@ struct mdg_match_set {
 	size_t *ncp;
 	int *src;
 	struct mdg_buf buf;
+	size_t *cheap_first;	/* compared fields, cheapest measure first */
 };
+
+/* How costly a measure is to compute, for mdg_match_score_min's order. */
+static int
+measure_cost(const struct mdg_measure *ms)
+{
+	if (strcmp(ms->name, "exact") == 0 || strcmp(ms->name, "numeric") == 0)
+		return 0;
+	if (strcmp(ms->name, "token_set") == 0)
+		return 1;
+	if (strncmp(ms->name, "monge_elkan", 11) == 0)
+		return 3;
+	return 2;
+}
+
+/* The compared fields in the order mdg_match_score_min computes them. */
+static size_t *
+cheap_first(const struct mdg_matcher *m)
+{
+	size_t *o = xcalloc(m->nfields ? m->nfields : 1, sizeof(*o)), n = 0, f;
+	int cost;
+
+	for (cost = 0; cost <= 3; cost++)
+		for (f = 0; f < m->nfields; f++)
+			if (measure_cost(m->fields[f].measure) == cost)
+				o[n++] = f;
+	return o;
+}
 
 struct mdg_match_set *
 mdg_match_set_new(const struct mdg_matcher *m)
@@ -38,6 +66,7 @@ mdg_match_set_new(const struct mdg_matcher *m)
 	s->m = m;
 	mdg_arena_init(&s->arena);
 	mdg_buf_init(&s->buf, (size_t)1 << 24);
+	s->cheap_first = cheap_first(m);
 	return s;
 }
 
@@ -53,6 +82,7 @@ mdg_match_set_free(struct mdg_match_set *s)
 	free(s->cp);
 	free(s->ncp);
 	free(s->src);
+	free(s->cheap_first);
 	free(s);
 }
 
@@ -225,26 +255,12 @@ mdg_match_score(const struct mdg_match_set *s, size_t a, size_t b,
 	return den > 0 ? num / den : 0.0;
 }
 
-/* How costly a measure is to compute, for mdg_match_score_min's order. */
-static int
-measure_cost(const struct mdg_measure *ms)
-{
-	if (strcmp(ms->name, "exact") == 0 || strcmp(ms->name, "numeric") == 0)
-		return 0;
-	if (strcmp(ms->name, "token_set") == 0)
-		return 1;
-	if (strncmp(ms->name, "monge_elkan", 11) == 0)
-		return 3;
-	return 2;
-}
-
 double
 mdg_match_score_min(const struct mdg_match_set *s, size_t a, size_t b, double min)
 {
 	const struct mdg_matcher *m = s->m;
 	double sims[MDG_MATCH_MAX_FIELDS], num = 0, den = 0, left = 0, got = 0;
-	size_t f, nf = m->nfields;
-	int cost;
+	size_t f, k, nf = m->nfields;
 
 	if (m->mode != MDG_SCORE_WEIGHTED || nf > MDG_MATCH_MAX_FIELDS)
 		return mdg_match_score(s, a, b, NULL);
@@ -262,16 +278,16 @@ mdg_match_score_min(const struct mdg_match_set *s, size_t a, size_t b, double mi
 	left = den;
 	/* The cheap measures first; stop when even perfect similarity in the
 	 * fields left cannot reach min. */
-	for (cost = 0; cost <= 3; cost++)
-		for (f = 0; f < nf; f++) {
-			if (sims[f] != -2.0 || measure_cost(m->fields[f].measure) != cost)
-				continue;
-			sims[f] = field_sim(s, a, b, f);
-			got += m->fields[f].weight * sims[f];
-			left -= m->fields[f].weight;
-			if ((got + left) / den < min)
-				return -1.0;
-		}
+	for (k = 0; k < nf; k++) {
+		f = s->cheap_first[k];
+		if (sims[f] != -2.0)
+			continue;
+		sims[f] = field_sim(s, a, b, f);
+		got += m->fields[f].weight * sims[f];
+		left -= m->fields[f].weight;
+		if ((got + left) / den < min)
+			return -1.0;
+	}
 	/* The score exactly as mdg_match_score sums it. */
 	for (f = 0; f < nf; f++)
 		if (sims[f] >= 0)

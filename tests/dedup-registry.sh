@@ -10,14 +10,7 @@
 # index survives a failed transaction unchanged.
 . "${top_srcdir}/tests/setup"
 
-mkdir -p "$TMP/ex/examples"
-cp -R "$top_srcdir/domains" "$top_srcdir/rules" "$TMP/ex/"
-cp -R "$top_srcdir/examples/acme" "$TMP/ex/examples/"
-cd "$TMP/ex/examples/acme"
-rm -rf registry
-MDGATE_ACTOR=anna
-export MDGATE_ACTOR
-unset MDGATE_ROLE || true
+in_example_copy
 S=submissions
 q() { python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print("\n".join("|".join(str(x) for x in r) for r in c.execute(sys.argv[2])))' registry/mdgate.db "$1"; }
 

@@ -10,14 +10,7 @@
 . "${top_srcdir}/tests/setup"
 
 GOLD="$top_srcdir/tests/golden-export"
-mkdir -p "$TMP/ex/examples"
-cp -R "$top_srcdir/domains" "$top_srcdir/rules" "$TMP/ex/"
-cp -R "$top_srcdir/examples/acme" "$TMP/ex/examples/"
-cd "$TMP/ex/examples/acme"
-rm -rf registry
-MDGATE_ACTOR=anna
-export MDGATE_ACTOR
-unset MDGATE_ROLE || true
+in_example_copy
 
 # submit_approve SITE FILE...: the site submits, the steward approves every submission.
 submit_approve() {

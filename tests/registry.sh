@@ -5,14 +5,7 @@
 # then tampered with (python3's sqlite3 module) and caught.
 . "${top_srcdir}/tests/setup"
 
-mkdir -p "$TMP/ex/examples"
-cp -R "$top_srcdir/domains" "$top_srcdir/rules" "$TMP/ex/"
-cp -R "$top_srcdir/examples/acme" "$TMP/ex/examples/"
-cd "$TMP/ex/examples/acme"
-rm -rf registry
-MDGATE_ACTOR=anna
-export MDGATE_ACTOR
-unset MDGATE_ROLE || true
+in_example_copy
 
 run mdgate review
 expect_rc 2 "review before init"
