@@ -11,8 +11,11 @@
  */
 #include "config.h"
 
+#include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -268,19 +271,47 @@ in_registry(struct run *r, const struct mdg_domain *dom, const char *v, size_t l
 }
 
 /* Resolve a reference now; returns false when it must wait (self-reference). */
+/* What a worker found of a reference (ref_lookup). */
+enum {
+	REF_ASK = 0,   /* not looked up: check_ref does it all */
+	REF_RUN,       /* a record of this run: ref_found is its mark */
+	REF_EXISTING,  /* among the records Odoo already has */
+	REF_UNKNOWN,   /* neither: the registry decides */
+};
+
+/*
+ * The part of check_ref that workers may run: the run's keys of another
+ * domain (complete before this file, as files come in dependency order)
+ * and the domain's existing records.  A reference to the file's own
+ * domain is left to check_ref.
+ */
+static int
+ref_lookup(struct run *r, const struct file_job *job, const struct mdg_field *f, const char *v,
+	   size_t len, long *found)
+{
+	const struct mdg_domain *target = f->ref_domain;
+
+	if (target == NULL || mdg_domain_central(target) == mdg_domain_central(job->dom))
+		return REF_ASK;
+	if (mdg_strset_get(&state_for(r, target)->keys, v, len, found))
+		return REF_RUN;
+	return mdg_domain_has_existing(target, v, len) ? REF_EXISTING : REF_UNKNOWN;
+}
+
 static bool
 check_ref(struct run *r, const struct file_job *job, size_t record, long line,
-	  const struct mdg_field *f, const char *v, size_t len, const char *keyshow, bool *rejected)
+	  const struct mdg_field *f, const char *v, size_t len, const char *keyshow, bool *rejected,
+	  int known, long known_found)
 {
 	const struct mdg_domain *target = f->ref_domain;
 	struct domain_state *ts;
-	long found;
+	long found = known_found;
 	char msg[512];
 
 	if (target == NULL)
 		return true;
 	ts = state_for(r, target);
-	if (mdg_strset_get(&ts->keys, v, len, &found)) {
+	if (known == REF_RUN || (known == REF_ASK && mdg_strset_get(&ts->keys, v, len, &found))) {
 		if (found < 0) {
 			snprintf(msg, sizeof(msg),
 				 "%s '%.*s' refers to a %s record that is rejected in this run (line %ld)",
@@ -291,7 +322,7 @@ check_ref(struct run *r, const struct file_job *job, size_t record, long line,
 		}
 		return true;
 	}
-	if (mdg_domain_has_existing(target, v, len))
+	if (known == REF_EXISTING || (known == REF_ASK && mdg_domain_has_existing(target, v, len)))
 		return true;
 	if (in_registry(r, target, v, len, NULL))
 		return true;
@@ -352,14 +383,15 @@ resolve_deferred(struct run *r, struct domain_state *st)
 
 /* Build the record's business key (parts joined by 0x1F) and a readable form. */
 static void
-build_key(struct run *r, const struct mdg_domain *dom, const struct column *cols,
-	  const int *colof, const struct csv_record *rec, bool *complete)
+build_key(struct mdg_buf *key, struct mdg_buf *keyshow, const struct mdg_domain *dom,
+	  const struct column *cols, const int *colof, const struct csv_record *rec,
+	  bool *complete)
 {
 	size_t i;
 	int rc = 0;
 
-	mdg_buf_reset(&r->key);
-	mdg_buf_reset(&r->keyshow);
+	mdg_buf_reset(key);
+	mdg_buf_reset(keyshow);
 	*complete = true;
 	for (i = 0; i < dom->nkey; i++) {
 		int c = colof[dom->key[i]];
@@ -374,11 +406,11 @@ build_key(struct run *r, const struct mdg_domain *dom, const struct column *cols
 		if (len == 0)
 			*complete = false;
 		if (i > 0) {
-			rc |= mdg_buf_putc(&r->key, '\x1f');
-			rc |= mdg_buf_putc(&r->keyshow, '/');
+			rc |= mdg_buf_putc(key, '\x1f');
+			rc |= mdg_buf_putc(keyshow, '/');
 		}
-		rc |= mdg_buf_append(&r->key, v, len);
-		rc |= mdg_buf_append(&r->keyshow, v, len > 200 ? 200 : len);
+		rc |= mdg_buf_append(key, v, len);
+		rc |= mdg_buf_append(keyshow, v, len > 200 ? 200 : len);
 	}
 	if (rc != 0)
 		*complete = false;
@@ -386,7 +418,7 @@ build_key(struct run *r, const struct mdg_domain *dom, const struct column *cols
 
 /* A site's additional pattern for a central field (both must match). */
 static size_t
-site_pattern(struct run *r, const struct mdg_field *f, const char *v, size_t len,
+site_pattern(const struct mdg_vctx *vctx, const struct mdg_field *f, const char *v, size_t len,
 	     struct mdg_vproblem *vp)
 {
 	struct mdg_field shadow;
@@ -400,7 +432,7 @@ site_pattern(struct run *r, const struct mdg_field *f, const char *v, size_t len
 	shadow.pattern = f->pattern2;
 	shadow.re = f->re2;
 	shadow.pattern_hint = f->pattern2_hint;
-	return mdg_validate_value(&shadow, v, len, &r->vctx, vp, MDG_VPROBLEMS_MAX, NULL);
+	return mdg_validate_value(&shadow, v, len, vctx, vp, MDG_VPROBLEMS_MAX, NULL);
 }
 
 /*
@@ -503,29 +535,96 @@ static void keep_for_match(struct run *r, struct domain_state *st, const struct 
 			   const int *colof, const struct csv_record *rec, size_t record,
 			   const char *keyshow);
 
+/* What the checks of one column found (field_checks). */
+struct fieldres {
+	const char *v;       /* the value: trimmed unless a string, mapped by the site */
+	size_t len;
+	const char *canon;   /* its canonical spelling, NULL: v itself */
+	unsigned char np;    /* problems found */
+	bool valid;          /* type and constraints hold (the site's pattern aside) */
+	bool skip;           /* an ignored column, or a missing optional one */
+	signed char ref;     /* REF_*: what a worker found of a reference */
+	long ref_found;      /* REF_RUN: the record's mark in the run's keys */
+};
+
+/*
+ * The checks of column i of a record that need nothing of the run:
+ * trimming, the site's value map, type and constraints, the site's own
+ * pattern.  Problems go to vp.  Worker threads run this (see the batches
+ * below), so it reads only what no one writes during a file.
+ */
+static void
+field_checks(const struct mdg_site_domain *sd, const struct mdg_vctx *vctx,
+	     const struct mdg_field *f, const struct csv_record *rec, size_t i,
+	     struct mdg_vproblem *vp, struct fieldres *fr)
+{
+	const char *v = "", *mapped;
+	size_t len = 0, np;
+
+	fr->skip = false;
+	fr->canon = NULL;
+	fr->np = 0;
+	fr->ref = REF_ASK;
+	if (f == NULL) {
+		fr->skip = true;
+		return;
+	}
+	if (i < rec->nfields) {
+		v = rec->fields[i];
+		len = rec->lens[i];
+		if (f->type != MDG_FT_STRING)
+			v = mdg_trim(v, &len);
+	} else if (!f->required) {
+		fr->skip = true;
+		return;
+	}
+	if (sd != NULL && len > 0 && (f->type == MDG_FT_ENUM || f->type == MDG_FT_REF)) {
+		mapped = mdg_site_map_value(sd, f->name, v, len);
+		if (mapped != NULL) {
+			v = mapped;
+			len = strlen(mapped);
+		}
+	}
+	np = mdg_validate_value(f, v, len, vctx, vp, MDG_VPROBLEMS_MAX, &fr->canon);
+	fr->valid = np == 0;
+	if (np == 0 && f->re2 != NULL && len > 0)
+		np = site_pattern(vctx, f, v, len, vp);
+	fr->v = v;
+	fr->len = len;
+	fr->np = (unsigned char)np;
+}
+
+/* A record's column checks done ahead by a worker. */
+struct precheck {
+	const struct fieldres *res;       /* per column */
+	const struct mdg_vproblem *vp;    /* their problems, column by column */
+	uint64_t key_hash;                /* of the business key, when complete */
+};
+
 static void
 check_record(struct run *r, const struct file_job *job, const struct column *cols,
 	     size_t ncols, const int *colof, const struct csv_record *rec, size_t record,
-	     bool header_bad)
+	     bool header_bad, const struct precheck *pre)
 {
 	const struct mdg_domain *dom = job->fdom;
 	const struct mdg_site_domain *sd = job->sd;
 	struct domain_state *st = job->st;
 	struct mdg_vproblem vp[MDG_VPROBLEMS_MAX];
+	const struct mdg_vproblem *pv = pre != NULL ? pre->vp : NULL;
 	struct mdg_rules_file *rf = r->rf;
 	bool rejected = header_bad, key_complete, damaged = header_bad;
 	const char *keyshow;
 	char msg[512];
-	size_t i, j, np;
+	size_t i, j;
 	long prev;
 	uint64_t key_hash = 0;
 	json_t *vals = r->o->on_record != NULL ? json_object() : NULL;
 
 	r->record_line = rec->line;
-	build_key(r, dom, cols, colof, rec, &key_complete);
+	build_key(&r->key, &r->keyshow, dom, cols, colof, rec, &key_complete);
 	keyshow = r->keyshow.len ? r->keyshow.data : NULL;
 	if (key_complete) {
-		key_hash = mdg_hash(r->key.data, r->key.len);
+		key_hash = pre != NULL ? pre->key_hash : mdg_hash(r->key.data, r->key.len);
 		mdg_strset_prefetch(&st->keys, key_hash);
 	}
 
@@ -546,43 +645,42 @@ check_record(struct run *r, const struct file_job *job, const struct column *col
 	}
 	if (rf != NULL)
 		mdg_rules_record_begin(rf);
+	/* A record the reader found nothing wrong with is valid UTF-8. */
+	r->vctx.utf8_valid = rec->nproblems == 0;
 	for (i = 0; i < ncols; i++) {
 		const struct mdg_field *f = cols[i].field;
-		const char *v = "";
-		const char *mapped, *canon = NULL;
-		size_t len = 0;
+		const struct fieldres *fr;
+		const struct mdg_vproblem *probs;
+		struct fieldres one;
+		const char *v, *canon;
+		size_t len;
 		bool bad = false;
 		long line = i < rec->nfields ? rec->field_lines[i] : rec->line;
 
-		if (f == NULL)
-			continue;
-		if (i < rec->nfields) {
-			v = rec->fields[i];
-			len = rec->lens[i];
-			if (f->type != MDG_FT_STRING)
-				v = mdg_trim(v, &len);
-		} else if (!f->required) {
-			continue;
+		if (pre != NULL) {
+			fr = &pre->res[i];
+			probs = pv;
+			pv += fr->np;
+		} else {
+			field_checks(sd, &r->vctx, f, rec, i, vp, &one);
+			fr = &one;
+			probs = vp;
 		}
-		if (sd != NULL && len > 0 && (f->type == MDG_FT_ENUM || f->type == MDG_FT_REF)) {
-			mapped = mdg_site_map_value(sd, f->name, v, len);
-			if (mapped != NULL) {
-				v = mapped;
-				len = strlen(mapped);
-			}
-		}
-		np = mdg_validate_value(f, v, len, &r->vctx, vp, MDG_VPROBLEMS_MAX, &canon);
+		if (fr->skip)
+			continue;
+		v = fr->v;
+		len = fr->len;
+		canon = fr->canon;
 		if (vals != NULL)
-			put_value(r, vals, f, v, len, np == 0 ? canon : NULL, np == 0);
-		if (np == 0 && f->re2 != NULL && len > 0)
-			np = site_pattern(r, f, v, len, vp);
-		for (j = 0; j < np; j++) {
+			put_value(r, vals, f, v, len, fr->valid ? canon : NULL, fr->valid);
+		for (j = 0; j < fr->np; j++) {
 			finding(r, job->index, record, line, 0, keyshow, f->name, MDG_SEV_ERROR,
-				vp[j].code, vp[j].message);
+				probs[j].code, probs[j].message);
 			rejected = bad = true;
 		}
-		if (np == 0 && f->type == MDG_FT_REF && len > 0) {
-			if (!check_ref(r, job, record, line, f, v, len, keyshow, &bad)) {
+		if (fr->np == 0 && f->type == MDG_FT_REF && len > 0) {
+			if (!check_ref(r, job, record, line, f, v, len, keyshow, &bad, fr->ref,
+				       fr->ref_found)) {
 				struct deferred_ref *dr;
 				st->deferred = xreallocarray(st->deferred, st->ndeferred + 1,
 							     sizeof(*st->deferred));
@@ -986,6 +1084,470 @@ out:
 	st->nmrec = 0;
 }
 
+/* ---------------------------------------------------------------- batches */
+
+/*
+ * A file of more than a few thousand records is checked in two stages.
+ * This thread reads records and copies them into batches; worker threads
+ * run field_checks() on every column of a batch and hash its keys; this
+ * thread then finishes the batches in order with check_record(), which
+ * does everything that depends on the records before (keys, references,
+ * rules, findings).  The findings and totals are the same as when one
+ * thread does it all: the order of everything the run remembers is the
+ * order of the file.
+ */
+#define BATCH_RECORDS 1024
+#define BATCH_MIN_RECORDS 4096   /* records read before the workers start */
+#define BATCH_WORKERS_MAX 16
+
+struct batch_rec {
+	size_t field;        /* its first field in the batch */
+	size_t nfields;
+	size_t problem;      /* its first reader problem */
+	size_t nproblems;
+	size_t vp;           /* its first column problem (workers) */
+	long line;
+	long end_line;
+	uint64_t key_hash;
+};
+
+struct batch {
+	size_t n;                 /* records */
+	size_t first;             /* record number of the first */
+	struct batch_rec rec[BATCH_RECORDS];
+	struct mdg_buf data;      /* field text, each NUL-terminated */
+	char **fptr;              /* per field: offsets into data until sealed */
+	size_t *flen;
+	long *fline;
+	size_t nf, fcap;
+	struct csv_problem *probs;
+	size_t nprobs, pcap;
+	/* Filled by a worker: ncols results per record, and the problems. */
+	struct fieldres *res;
+	size_t rescap;
+	struct mdg_vproblem *vp;
+	size_t nvp, vpcap;
+	bool done;
+	struct batch *next;       /* in a queue */
+};
+
+struct pool {
+	pthread_mutex_t mu;
+	pthread_cond_t work, done;
+	struct batch *todo, *todo_tail;  /* waiting for a worker */
+	bool stop;
+	pthread_t tid[BATCH_WORKERS_MAX];
+	unsigned nworkers;
+	/* What the workers read, fixed for the file. */
+	struct run *r;             /* its domain states: read only */
+	const struct file_job *job;
+	const struct column *cols;
+	size_t ncols;
+	const int *colof;
+	char decimal;
+	enum mdg_datefmt date_format;
+	pcre2_match_context *mctx_proto;
+};
+
+static void
+batch_free(struct batch *b)
+{
+	if (b == NULL)
+		return;
+	mdg_buf_free(&b->data);
+	free(b->fptr);
+	free(b->flen);
+	free(b->fline);
+	free(b->probs);
+	free(b->res);
+	free(b->vp);
+	free(b);
+}
+
+static void
+batch_reset(struct batch *b, size_t first)
+{
+	b->n = 0;
+	b->first = first;
+	mdg_buf_reset(&b->data);
+	b->nf = 0;
+	b->nprobs = 0;
+	b->nvp = 0;
+	b->done = false;
+	b->next = NULL;
+}
+
+/* Copy a record the reader returned (valid until its next call). */
+static int
+batch_add(struct batch *b, const struct csv_record *rec)
+{
+	struct batch_rec *br = &b->rec[b->n];
+	size_t i;
+	bool span;
+
+	if (b->nf + rec->nfields > b->fcap) {
+		size_t cap = b->fcap ? b->fcap : 32 * BATCH_RECORDS;
+		while (cap < b->nf + rec->nfields)
+			cap *= 2;
+		b->fptr = xreallocarray(b->fptr, cap, sizeof(*b->fptr));
+		b->flen = xreallocarray(b->flen, cap, sizeof(*b->flen));
+		b->fline = xreallocarray(b->fline, cap, sizeof(*b->fline));
+		b->fcap = cap;
+	}
+	if (b->nprobs + rec->nproblems > b->pcap) {
+		size_t cap = b->pcap ? b->pcap : 16;
+		while (cap < b->nprobs + rec->nproblems)
+			cap *= 2;
+		b->probs = xreallocarray(b->probs, cap, sizeof(*b->probs));
+		b->pcap = cap;
+	}
+	br->field = b->nf;
+	br->nfields = rec->nfields;
+	br->problem = b->nprobs;
+	br->nproblems = rec->nproblems;
+	br->line = rec->line;
+	br->end_line = rec->end_line;
+	/*
+	 * The reader leaves most records as one span of its buffer, each
+	 * field NUL-terminated in place: one copy then does.
+	 */
+	span = rec->nfields > 0;
+	for (i = 1; i < rec->nfields && span; i++)
+		span = rec->fields[i] > rec->fields[i - 1] + rec->lens[i - 1] &&
+		       rec->fields[i] <= rec->fields[i - 1] + rec->lens[i - 1] + 2;
+	if (span) {
+		const char *s = rec->fields[0];
+		size_t base = b->data.len, n = (size_t)(rec->fields[rec->nfields - 1] - s) +
+					       rec->lens[rec->nfields - 1] + 1;
+		if (mdg_buf_append(&b->data, s, n) != MDG_OK)
+			return MDG_ELIMIT;
+		for (i = 0; i < rec->nfields; i++) {
+			b->fptr[b->nf + i] = (char *)(uintptr_t)(base + (size_t)(rec->fields[i] - s));
+			b->flen[b->nf + i] = rec->lens[i];
+			b->fline[b->nf + i] = rec->field_lines[i];
+		}
+		b->nf += rec->nfields;
+	} else {
+		for (i = 0; i < rec->nfields; i++) {
+			size_t off = b->data.len;
+			if (mdg_buf_append(&b->data, rec->fields[i], rec->lens[i] + 1) != MDG_OK)
+				return MDG_ELIMIT;
+			b->fptr[b->nf] = (char *)(uintptr_t)off;
+			b->flen[b->nf] = rec->lens[i];
+			b->fline[b->nf] = rec->field_lines[i];
+			b->nf++;
+		}
+	}
+	if (rec->nproblems > 0)
+		memcpy(b->probs + b->nprobs, rec->problems, rec->nproblems * sizeof(*rec->problems));
+	b->nprobs += rec->nproblems;
+	b->n++;
+	return MDG_OK;
+}
+
+/* The data no longer moves: offsets become pointers. */
+static void
+batch_seal(struct batch *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->nf; i++)
+		b->fptr[i] = b->data.data + (uintptr_t)b->fptr[i];
+}
+
+static void
+batch_view(const struct batch *b, size_t k, struct csv_record *rec)
+{
+	const struct batch_rec *br = &b->rec[k];
+
+	rec->nfields = br->nfields;
+	rec->fields = b->fptr + br->field;
+	rec->lens = b->flen + br->field;
+	rec->field_lines = b->fline + br->field;
+	rec->line = br->line;
+	rec->end_line = br->end_line;
+	rec->nproblems = br->nproblems;
+	rec->problems = b->probs + br->problem;
+}
+
+/* A worker's part: every column of every record of the batch. */
+static void
+batch_check(struct pool *p, struct batch *b, struct mdg_vctx *vctx, struct mdg_buf *key,
+	    struct mdg_buf *keyshow)
+{
+	const struct mdg_domain *fdom = p->job->fdom;
+	struct mdg_vproblem vp[MDG_VPROBLEMS_MAX];
+	struct csv_record rec;
+	size_t k, i, j, need = b->n * (p->ncols ? p->ncols : 1);
+	bool complete;
+
+	if (need > b->rescap) {
+		b->res = xreallocarray(b->res, need, sizeof(*b->res));
+		b->rescap = need;
+	}
+	for (k = 0; k < b->n; k++) {
+		batch_view(b, k, &rec);
+		b->rec[k].vp = b->nvp;
+		vctx->utf8_valid = rec.nproblems == 0;
+		for (i = 0; i < p->ncols; i++) {
+			struct fieldres *fr = &b->res[k * p->ncols + i];
+			field_checks(p->job->sd, vctx, p->cols[i].field, &rec, i, vp, fr);
+			if (fr->np == 0) {
+				if (!fr->skip && fr->len > 0 && p->cols[i].field->type == MDG_FT_REF)
+					fr->ref = (signed char)ref_lookup(p->r, p->job,
+									  p->cols[i].field, fr->v,
+									  fr->len, &fr->ref_found);
+				continue;
+			}
+			if (b->nvp + fr->np > b->vpcap) {
+				b->vpcap = b->vpcap ? 2 * b->vpcap : 16;
+				b->vp = xreallocarray(b->vp, b->vpcap, sizeof(*b->vp));
+			}
+			for (j = 0; j < fr->np; j++)
+				b->vp[b->nvp++] = vp[j];
+		}
+		build_key(key, keyshow, fdom, p->cols, p->colof, &rec, &complete);
+		b->rec[k].key_hash = complete ? mdg_hash(key->data, key->len) : 0;
+	}
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct pool *p = arg;
+	struct mdg_vctx vctx;
+	pcre2_jit_stack *js = NULL;
+	struct mdg_buf key, keyshow;
+	struct batch *b;
+
+	memset(&vctx, 0, sizeof(vctx));
+	vctx.decimal = p->decimal;
+	vctx.date_format = p->date_format;
+	vctx.md = pcre2_match_data_create(16, NULL);
+	vctx.mctx = pcre2_match_context_copy(p->mctx_proto);
+	if (vctx.mctx != NULL && (js = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL)))
+		pcre2_jit_stack_assign(vctx.mctx, NULL, js);
+	mdg_buf_init(&key, 0);
+	mdg_buf_init(&keyshow, 0);
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		while (p->todo == NULL && !p->stop)
+			pthread_cond_wait(&p->work, &p->mu);
+		if (p->todo == NULL)
+			break;
+		b = p->todo;
+		p->todo = b->next;
+		if (p->todo == NULL)
+			p->todo_tail = NULL;
+		pthread_mutex_unlock(&p->mu);
+		if (vctx.md != NULL && vctx.mctx != NULL)
+			batch_check(p, b, &vctx, &key, &keyshow);
+		pthread_mutex_lock(&p->mu);
+		b->done = true;
+		pthread_cond_broadcast(&p->done);
+	}
+	pthread_mutex_unlock(&p->mu);
+	mdg_buf_free(&key);
+	mdg_buf_free(&keyshow);
+	if (vctx.md != NULL)
+		pcre2_match_data_free(vctx.md);
+	if (vctx.mctx != NULL)
+		pcre2_match_context_free(vctx.mctx);
+	if (js != NULL)
+		pcre2_jit_stack_free(js);
+	return NULL;
+}
+
+/* Start n workers; false when none could start (the caller checks alone). */
+static bool
+pool_start(struct pool *p, unsigned n)
+{
+	memset(p->tid, 0, sizeof(p->tid));
+	p->todo = p->todo_tail = NULL;
+	p->stop = false;
+	p->nworkers = 0;
+	if (pthread_mutex_init(&p->mu, NULL) != 0)
+		return false;
+	pthread_cond_init(&p->work, NULL);
+	pthread_cond_init(&p->done, NULL);
+	if (n > BATCH_WORKERS_MAX)
+		n = BATCH_WORKERS_MAX;
+	while (p->nworkers < n && pthread_create(&p->tid[p->nworkers], NULL, worker_main, p) == 0)
+		p->nworkers++;
+	if (p->nworkers == 0) {
+		pthread_cond_destroy(&p->work);
+		pthread_cond_destroy(&p->done);
+		pthread_mutex_destroy(&p->mu);
+		return false;
+	}
+	return true;
+}
+
+static void
+pool_stop(struct pool *p)
+{
+	unsigned i;
+
+	pthread_mutex_lock(&p->mu);
+	p->stop = true;
+	pthread_cond_broadcast(&p->work);
+	pthread_mutex_unlock(&p->mu);
+	for (i = 0; i < p->nworkers; i++)
+		pthread_join(p->tid[i], NULL);
+	pthread_cond_destroy(&p->work);
+	pthread_cond_destroy(&p->done);
+	pthread_mutex_destroy(&p->mu);
+}
+
+static void
+pool_submit(struct pool *p, struct batch *b)
+{
+	batch_seal(b);
+	pthread_mutex_lock(&p->mu);
+	b->done = false;
+	b->next = NULL;
+	if (p->todo_tail != NULL)
+		p->todo_tail->next = b;
+	else
+		p->todo = b;
+	p->todo_tail = b;
+	pthread_cond_signal(&p->work);
+	pthread_mutex_unlock(&p->mu);
+}
+
+static void
+pool_wait(struct pool *p, struct batch *b)
+{
+	pthread_mutex_lock(&p->mu);
+	while (!b->done)
+		pthread_cond_wait(&p->done, &p->mu);
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* How many workers check the columns: 0 means this thread alone. */
+static unsigned
+workers_for(const struct run *r)
+{
+	long np;
+
+	if (r->o->threads == 1)
+		return 0;
+	if (r->o->threads > 1)
+		return r->o->threads - 1;
+	np = sysconf(_SC_NPROCESSORS_ONLN);
+	return np > 1 ? (unsigned)(np - 1) : 0;
+}
+
+static void
+finish_batch(struct run *r, const struct file_job *job, struct csv_reader *cr,
+	     const struct column *cols, size_t ncols, const int *colof, bool header_bad,
+	     const struct batch *b)
+{
+	struct csv_record rec;
+	struct precheck pre;
+	size_t k;
+
+	for (k = 0; k < b->n; k++) {
+		/* The key set's slot of a record a few ahead (a cache miss each). */
+		if (k + 8 < b->n && b->rec[k + 8].key_hash != 0)
+			mdg_strset_prefetch(&job->st->keys, b->rec[k + 8].key_hash);
+		batch_view(b, k, &rec);
+		pre.res = b->res + k * ncols;
+		pre.vp = b->vp + b->rec[k].vp;
+		pre.key_hash = b->rec[k].key_hash;
+		check_record(r, job, cols, ncols, colof, &rec, b->first + k, header_bad, &pre);
+		mdg_progress_update(r->o->progress, job->index, b->first + k, csv_bytes_read(cr));
+	}
+}
+
+/*
+ * The records of a file after its header.  *nrec receives how many were
+ * read; returns what the last csv_next() returned (0 at the end).
+ */
+static int
+check_records(struct run *r, const struct file_job *job, struct csv_reader *cr,
+	      const struct column *cols, size_t ncols, const int *colof, bool header_bad,
+	      size_t *nrec)
+{
+	struct batch *bs[2 * BATCH_WORKERS_MAX + 2];
+	struct csv_record rec;
+	struct pool p;
+	unsigned nw = workers_for(r);
+	size_t record = 0, cap, submitted = 0, finished = 0, i;
+	struct batch *b;
+	int rc;
+
+	/* The first records, and all of a small file, by this thread alone. */
+	while ((rc = csv_next(cr, &rec)) == 1) {
+		record++;
+		check_record(r, job, cols, ncols, colof, &rec, record, header_bad, NULL);
+		mdg_progress_update(r->o->progress, job->index, record, csv_bytes_read(cr));
+		if (nw > 0 && record >= BATCH_MIN_RECORDS)
+			break;
+	}
+	memset(&p, 0, sizeof(p));
+	p.r = r;
+	p.job = job;
+	p.cols = cols;
+	p.ncols = ncols;
+	p.colof = colof;
+	p.decimal = r->vctx.decimal;
+	p.date_format = r->vctx.date_format;
+	p.mctx_proto = r->vctx.mctx;
+	if (rc != 1 || r->vctx.mctx == NULL || !pool_start(&p, nw)) {
+		while (rc == 1 && (rc = csv_next(cr, &rec)) == 1) {
+			record++;
+			check_record(r, job, cols, ncols, colof, &rec, record, header_bad, NULL);
+			mdg_progress_update(r->o->progress, job->index, record,
+					    csv_bytes_read(cr));
+		}
+		*nrec = record;
+		return rc;
+	}
+
+	cap = 2 * (size_t)p.nworkers + 2;
+	memset(bs, 0, sizeof(bs));
+	for (;;) {
+		/* The slot's batch from the last round is finished first. */
+		if (submitted >= cap) {
+			for (; finished + cap <= submitted; finished++) {
+				b = bs[finished % cap];
+				pool_wait(&p, b);
+				finish_batch(r, job, cr, cols, ncols, colof, header_bad, b);
+			}
+		}
+		b = bs[submitted % cap];
+		if (b == NULL) {
+			b = bs[submitted % cap] = xcalloc(1, sizeof(*b));
+			mdg_buf_init(&b->data, 0);
+		}
+		batch_reset(b, record + 1);
+		while (b->n < BATCH_RECORDS && (rc = csv_next(cr, &rec)) == 1) {
+			if (batch_add(b, &rec) != MDG_OK) {
+				rc = MDG_ELIMIT;
+				break;
+			}
+			record++;
+		}
+		if (b->n > 0) {
+			pool_submit(&p, b);
+			submitted++;
+		}
+		if (rc != 1)
+			break;
+	}
+	for (; finished < submitted; finished++) {
+		b = bs[finished % cap];
+		pool_wait(&p, b);
+		finish_batch(r, job, cr, cols, ncols, colof, header_bad, b);
+	}
+	pool_stop(&p);
+	for (i = 0; i < cap; i++)
+		batch_free(bs[i]);
+	*nrec = record;
+	return rc;
+}
+
 /* ------------------------------------------------------------------ files */
 
 static int
@@ -1051,11 +1613,7 @@ check_file(struct run *r, const struct file_job *job, struct mdg_diags *fatal)
 		if (cols[i].field != NULL)
 			colof[cols[i].field->index] = (int)i;
 
-	while ((rc = csv_next(cr, &rec)) == 1) {
-		record++;
-		check_record(r, job, cols, ncols, colof, &rec, record, header_bad);
-		mdg_progress_update(r->o->progress, job->index, record, csv_bytes_read(cr));
-	}
+	rc = check_records(r, job, cr, cols, ncols, colof, header_bad, &record);
 done:
 	fr->records = record;
 	if (fr->encoding == NULL)

@@ -37,7 +37,7 @@
 
 #define CSV_CHUNK (256 * 1024)     /* bytes per read(2) */
 #define CSV_SPILL CSV_CHUNK        /* retained record bytes before copying out */
-#define CSV_PAD 8                  /* zero bytes kept after the sentinel */
+#define CSV_PAD 16                 /* zero bytes kept after the sentinel */
 #define CSV_QUOTE_MAX_LINES 10000  /* a quoted field may span this many lines */
 #define CSV_MAX_PROBLEMS 64        /* per record (limits and csv.quote always kept) */
 #define CSV_DETECT_LINES 20
@@ -907,6 +907,34 @@ skip_plain8(const unsigned char *b, size_t p, uint64_t delim8)
 }
 #endif
 
+#if defined(__SSE2__) && defined(__GNUC__)
+#include <emmintrin.h>
+#define CSV_SSE2 1
+/*
+ * skip_plain8 sixteen bytes at a time: the first delimiter, LF, CR, NUL
+ * or non-ASCII byte (its high bit is its own flag).  Reading past
+ * buf[len] stays within its CSV_PAD zero bytes.
+ */
+static inline size_t
+skip_plain16(const unsigned char *b, size_t p, int delim)
+{
+	const __m128i d = _mm_set1_epi8((char)delim), lf = _mm_set1_epi8('\n'),
+		      cr = _mm_set1_epi8('\r'), z = _mm_setzero_si128();
+	__m128i v, m;
+	unsigned bits;
+
+	for (;;) {
+		v = _mm_loadu_si128((const __m128i *)(const void *)(b + p));
+		m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, d), _mm_cmpeq_epi8(v, lf)),
+				 _mm_or_si128(_mm_cmpeq_epi8(v, cr), _mm_cmpeq_epi8(v, z)));
+		bits = (unsigned)_mm_movemask_epi8(_mm_or_si128(m, v));
+		if (bits != 0)
+			return p + (size_t)__builtin_ctz(bits);
+		p += 16;
+	}
+}
+#endif
+
 /*
  * A non-ASCII byte at p: check the sequence.  Returns the offset after it,
  * or 0 when more input is needed first.
@@ -1203,7 +1231,9 @@ fast_field(struct csv_reader *r)
 	if (r->nf >= r->fcap || r->rec_full || p >= r->len || b[p] == '"')
 		return 0;
 	for (;;) {
-#ifdef CSV_SWAR
+#if defined(CSV_SSE2)
+		e = skip_plain16(b, e, r->delim);
+#elif defined(CSV_SWAR)
 		e = skip_plain8(b, e, ONES * (unsigned char)r->delim);
 #else
 		e = skip_plain(b, e, r->tu);

@@ -284,6 +284,25 @@ enum_list(const struct mdg_field *f, char *dst, size_t cap)
 	}
 }
 
+/*
+ * Match a pattern.  A value known to be valid UTF-8 goes to the JIT's own
+ * entry point, which skips the UTF-8 check and the option checks of
+ * pcre2_match (together most of the time of a short match); the limits
+ * of the match context hold the same.
+ */
+static int
+pattern_match(const pcre2_code *re, const char *v, size_t len, const struct mdg_vctx *ctx)
+{
+	int rc = PCRE2_ERROR_JIT_BADOPTION;
+
+	if (ctx->utf8_valid)
+		rc = pcre2_jit_match(re, (PCRE2_SPTR)v, len, 0, 0, ctx->md, ctx->mctx);
+	if (rc == PCRE2_ERROR_JIT_BADOPTION)
+		rc = pcre2_match(re, (PCRE2_SPTR)v, len, 0, ctx->utf8_valid ? PCRE2_NO_UTF_CHECK : 0,
+				 ctx->md, ctx->mctx);
+	return rc;
+}
+
 size_t
 mdg_validate_value(const struct mdg_field *f, const char *v, size_t len, const struct mdg_vctx *ctx,
 		   struct mdg_vproblem *out, size_t max, const char **canonical)
@@ -320,7 +339,7 @@ mdg_validate_value(const struct mdg_field *f, const char *v, size_t len, const s
 			ADD("field.max_length", "%s is %zu characters long; at most %ld are allowed",
 			    label(f), chars, f->max_length);
 		if (f->re != NULL) {
-			rc = pcre2_match(f->re, (PCRE2_SPTR)v, len, 0, 0, ctx->md, ctx->mctx);
+			rc = pattern_match(f->re, v, len, ctx);
 			if (rc >= 0 && pcre2_get_ovector_pointer(ctx->md)[0] == 0 &&
 			    pcre2_get_ovector_pointer(ctx->md)[1] == len)
 				break;

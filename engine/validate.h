@@ -27,6 +27,11 @@ struct mdg_vctx {
 	enum mdg_datefmt date_format;
 	pcre2_match_data *md;
 	pcre2_match_context *mctx;
+	/*
+	 * The values are known to be valid UTF-8 (the reader found no
+	 * problem in the record): patterns skip PCRE2's own UTF-8 check.
+	 */
+	bool utf8_valid;
 };
 
 /* validate.c */
