@@ -32,15 +32,22 @@ best() {
 }
 
 twc=$(best wc wc -l "$data")
-# Field-level checks of the item domain (types, constraints, keys, references).
+# Field-level checks of the item domain (types, constraints, keys, references):
+# in one thread, then with worker threads on every core.
+t1=$(best check1 "$MDGATE" check --threads 1 --config "$SRC/bench/mdgate-norules.yaml" \
+	--domain item --no-dedup --format json --max-findings 0 -o /dev/null "$data")
 t0=$(best check "$MDGATE" check --config "$SRC/bench/mdgate-norules.yaml" \
 	--domain item --no-dedup --format json --max-findings 0 -o /dev/null "$data")
 # The same with the 40 item rules of bench/rules40.
 t40=$(best rules "$MDGATE" check --config "$SRC/bench/mdgate.yaml" \
 	--domain item --no-dedup --format json --max-findings 0 -o /dev/null "$data")
-awk -v wc="$twc" -v t="$t0" -v t40="$t40" -v rows="$ROWS" -v bytes="$bytes" 'BEGIN {
+awk -v wc="$twc" -v t1="$t1" -v t="$t0" -v t40="$t40" -v rows="$ROWS" -v bytes="$bytes" 'BEGIN {
 	printf "wc -l:                 %8.3f s\n", wc
-	printf "check, field level:    %8.3f s  %12.0f rows/s  %7.1f MB/s  %5.1f x wc -l\n",
+	printf "check, field level, one thread:\n"
+	printf "                       %8.3f s  %12.0f rows/s  %7.1f MB/s  %5.1f x wc -l\n",
+		t1, rows / t1, bytes / t1 / 1e6, t1 / wc
+	printf "check, field level, every core:\n"
+	printf "                       %8.3f s  %12.0f rows/s  %7.1f MB/s  %5.1f x wc -l\n",
 		t, rows / t, bytes / t / 1e6, t / wc
 	printf "check with 40 rules:   %8.3f s  %12.0f rows/s  %12.0f rule evaluations/s\n",
 		t40, rows / t40, 40 * rows / (t40 - t)

@@ -7,7 +7,8 @@
  * buffers, and findings are only created for records that have problems.
  * After a record's fields, the rules in force for its site and domain are
  * evaluated (rules.c); a field with a finding of its own keeps the rules
- * that name it from running on that record.
+ * that name it from running on that record.  The column checks of a big
+ * file run ahead in worker threads (see "batches" below).
  */
 #include "config.h"
 

@@ -1,0 +1,65 @@
+#!/bin/sh
+# parallel.sh - a big file is checked by worker threads (check.c, "batches"):
+# the report must be the very same as with one thread, byte for byte, on
+# generated items with mistakes, on a site's file in its own dialect with
+# the example's rules, value maps and duplicate keys, and on records whose
+# text is not valid UTF-8 (the patterns' UTF-8 check is skipped only for
+# records the reader found clean).
+. "${top_srcdir}/tests/setup"
+
+CFG="$top_srcdir/bench/mdgate-norules.yaml"
+ITEMS="$TMP/items.csv"
+
+# same_report WHAT ARGS...: --threads 1 and --threads 3 give the same
+# JSON and text reports and exit status.
+same_report() {
+	what=$1
+	shift
+	for fmt in json text; do
+		run mdgate check --threads 1 --no-progress --format "$fmt" "$@"
+		rc1=$rc
+		cp "$TMP/out" "$TMP/one.$fmt"
+		run mdgate check --threads 3 --no-progress --format "$fmt" "$@"
+		if [ "$rc" -eq "$rc1" ]; then ok; else
+			fail "$what ($fmt): exit status $rc with 3 threads, $rc1 with one"
+		fi
+		if cmp -s "$TMP/one.$fmt" "$TMP/out"; then ok; else
+			fail "$what ($fmt): the reports differ"
+			diff "$TMP/one.$fmt" "$TMP/out" | head -20 >&2
+		fi
+	done
+}
+
+# 30 000 generated items, 5 % with a mistake: past the first 4 096
+# records, the rest go through the workers.
+awk -v n=30000 -v error_rate=0.05 -v seed=7 -f "$top_srcdir/bench/gen-items.awk" >"$ITEMS"
+same_report "generated items" --config "$CFG" --domain item "$ITEMS"
+# The report really has findings from past the first batches.
+run mdgate check --threads 3 --no-progress --format json --config "$CFG" --domain item "$ITEMS"
+late=$(grep -o '"line": *[0-9]*' "$TMP/out" | awk -F: '$2 > 20000' | wc -l)
+if [ "$late" -gt 100 ]; then ok; else fail "generated items: $late findings past line 20000"; fi
+
+# Invalid UTF-8 in a field with a pattern, far into the file, and a NUL.
+awk 'NR == 25000 { sub(/^IT-/, "IT-\377") } NR == 26000 { sub(/^IT-/, "IT-\001") } { print }' \
+	"$ITEMS" >"$TMP/bad-utf8.csv"
+same_report "invalid UTF-8" --config "$CFG" --domain item "$TMP/bad-utf8.csv"
+run mdgate check --threads 3 --no-progress --config "$CFG" --domain item "$TMP/bad-utf8.csv"
+expect_grep "$TMP/out" "is not valid UTF-8 \\[field.pattern\\]" "invalid UTF-8 reported by the pattern"
+
+# The example's Augsburg plant: windows-1252, ';', decimal comma, German
+# value maps, the rules in force; its items 500 times over, so that every
+# key but the first of each is a duplicate.
+in_example_copy
+{
+	head -1 submissions/DE01-items.csv
+	i=0
+	while [ $i -lt 500 ]; do
+		sed 1d submissions/DE01-items.csv
+		i=$((i + 1))
+	done
+} >"$TMP/DE01-items.csv"
+same_report "a site's file with rules" "$TMP/DE01-items.csv"
+run mdgate check --threads 3 --no-progress "$TMP/DE01-items.csv"
+expect_grep "$TMP/out" "key.duplicate" "duplicate keys found across batches"
+
+finish
