@@ -1260,6 +1260,11 @@ struct mdg_rules_run {
 	struct mdg_rules_file *cur;    /* the file being evaluated */
 	mdg_rules_fallback_fn fallback;  /* records beyond the run (the registry), may be NULL */
 	void *fallback_arg;
+	/* A copy's run (mdg_rules_file_clone): the stores are the file's, read only. */
+	bool copy;
+	size_t own;                    /* the store of the file's own domain */
+	bool has_fallback;             /* the file's run has a fallback */
+	bool incomplete;               /* a ref() wanted more than a copy reaches */
 };
 
 struct mdg_rules_file {
@@ -1443,6 +1448,11 @@ ref_lookup(void *payload, int ref_index, const struct cel_value *key, struct cel
 	if (f->ref_domain == NULL || (t = domain_index(run->rs->ds, f->ref_domain)) == SIZE_MAX)
 		return false;
 	st = &run->stores[t];
+	/* A copy does not look at the store the file adds to. */
+	if (run->copy && t == run->own) {
+		run->incomplete = true;
+		return false;
+	}
 	if (st->keep && mdg_strset_get(&st->keys, key->u.s->data, key->u.s->len, &idx)) {
 		out->type = CEL_T_MAP;
 		out->u.map = st->maps[idx];
@@ -1453,6 +1463,10 @@ ref_lookup(void *payload, int ref_index, const struct cel_value *key, struct cel
 		out->type = CEL_T_MAP;
 		out->u.map = st->existing[idx];
 		return true;
+	}
+	if (run->copy && run->has_fallback) {
+		run->incomplete = true;
+		return false;
 	}
 	if (run->fallback != NULL && fallback_lookup(run, st, key->u.s->data, key->u.s->len, &fm)) {
 		out->type = CEL_T_MAP;
@@ -1610,6 +1624,56 @@ mdg_rules_file_begin(struct mdg_rules_run *run, const struct mdg_site *site,
 	return rf;
 }
 
+struct mdg_rules_file *
+mdg_rules_file_clone(const struct mdg_rules_file *src)
+{
+	struct mdg_rules_file *rf = xcalloc(1, sizeof(*rf));
+	struct mdg_rules_run *run = xcalloc(1, sizeof(*run));
+	size_t n = src->nfields;
+
+	run->e = src->run->e;
+	run->rs = src->run->rs;
+	run->stores = src->run->stores;
+	run->nstores = src->run->nstores;
+	mdg_arena_init(&run->arena);
+	cel_ctx_init(&run->ctx);
+	run->ctx.ref = ref_lookup;
+	run->ctx.ref_payload = run;
+	run->ctx.cost_limit = src->run->ctx.cost_limit;
+	run->copy = true;
+	run->own = domain_index(run->rs->ds, src->dom);
+	run->has_fallback = src->run->fallback != NULL;
+	run->cur = rf;
+
+	rf->run = run;
+	rf->site = src->site;
+	rf->view = src->view;
+	rf->dom = src->dom;
+	rf->env = src->env;
+	rf->decimal = src->decimal;
+	rf->date_format = src->date_format;
+	rf->nfields = n;
+	rf->raw = xcalloc(n ? n : 1, sizeof(*rf->raw));
+	rf->rawlen = xcalloc(n ? n : 1, sizeof(*rf->rawlen));
+	rf->lines = xcalloc(n ? n : 1, sizeof(*rf->lines));
+	rf->bad = xcalloc(n ? n : 1, sizeof(*rf->bad));
+	rf->needed = xcalloc(n ? n : 1, sizeof(*rf->needed));
+	memcpy(rf->needed, src->needed, (n ? n : 1) * sizeof(*rf->needed));
+	rf->slots = xcalloc(n ? n : 1, sizeof(*rf->slots));
+	rf->nuses = src->nuses;
+	rf->uses = xcalloc(rf->nuses ? rf->nuses : 1, sizeof(*rf->uses));
+	if (rf->nuses > 0)
+		memcpy(rf->uses, src->uses, rf->nuses * sizeof(*rf->uses));
+	rf->results = xcalloc(rf->nuses ? rf->nuses : 1, sizeof(*rf->results));
+	return rf;
+}
+
+bool
+mdg_rules_record_incomplete(const struct mdg_rules_file *rf)
+{
+	return rf->run->incomplete;
+}
+
 void
 mdg_rules_file_end(struct mdg_rules_file *rf)
 {
@@ -1617,6 +1681,11 @@ mdg_rules_file_end(struct mdg_rules_file *rf)
 		return;
 	if (rf->run->cur == rf)
 		rf->run->cur = NULL;
+	if (rf->run->copy) {
+		cel_ctx_free(&rf->run->ctx);
+		mdg_arena_free(&rf->run->arena);
+		free(rf->run);
+	}
 	free(rf->raw);
 	free(rf->rawlen);
 	free(rf->lines);
@@ -1790,6 +1859,7 @@ mdg_rules_record_eval(struct mdg_rules_file *rf, const struct mdg_rule_result **
 	size_t i, n = 0;
 
 	*out = rf->results;
+	rf->run->incomplete = false;
 	if (rf->nuses == 0)
 		return 0;
 	rf->run->cur = rf;

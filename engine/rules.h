@@ -194,6 +194,19 @@ size_t mdg_rules_record_eval(struct mdg_rules_file *rf, const struct mdg_rule_re
 void mdg_rules_record_keep(struct mdg_rules_file *rf, const char *key, size_t len);
 
 /*
+ * A copy of a file's rules for another thread, with a context of its own,
+ * freed with mdg_rules_file_end (before rf).  It evaluates records as rf
+ * would (record_begin, record_set, record_eval), except that ref() there
+ * reaches only what does not change while the file is read: the kept
+ * records of other domains and the records Odoo already has.  When a
+ * rule wants more (a record of the file's own domain, the registry),
+ * mdg_rules_record_incomplete says so, and the record is rf's to
+ * evaluate.  Records are not kept by a copy.
+ */
+struct mdg_rules_file *mdg_rules_file_clone(const struct mdg_rules_file *rf);
+bool mdg_rules_record_incomplete(const struct mdg_rules_file *rf);
+
+/*
  * The evaluation context of the run, bound to the file's ref() lookups:
  * for `mdgate eval --domain`, which evaluates its own program with the
  * records Odoo already has.

@@ -39,6 +39,10 @@ run mdgate check --threads 3 --no-progress --format json --config "$CFG" --domai
 late=$(grep -o '"line": *[0-9]*' "$TMP/out" | awk -F: '$2 > 20000' | wc -l)
 if [ "$late" -gt 100 ]; then ok; else fail "generated items: $late findings past line 20000"; fi
 
+# The 40 rules of the benchmark, which the workers evaluate themselves.
+same_report "generated items with 40 rules" --config "$top_srcdir/bench/mdgate.yaml" \
+	--domain item "$ITEMS"
+
 # Invalid UTF-8 in a field with a pattern, far into the file, and a NUL.
 awk 'NR == 25000 { sub(/^IT-/, "IT-\377") } NR == 26000 { sub(/^IT-/, "IT-\001") } { print }' \
 	"$ITEMS" >"$TMP/bad-utf8.csv"
@@ -61,5 +65,33 @@ in_example_copy
 same_report "a site's file with rules" "$TMP/DE01-items.csv"
 run mdgate check --threads 3 --no-progress "$TMP/DE01-items.csv"
 expect_grep "$TMP/out" "key.duplicate" "duplicate keys found across batches"
+
+# With a registry, ref() of a unit the run lacks asks it: such records'
+# rules are evaluated by the reading thread, in order.
+run mdgate registry import uom_category submissions/DE01-uom_categories.csv --as steward
+expect_grep "$TMP/out" "7 accepted" "registry import of the unit categories"
+run mdgate registry import uom submissions/DE01-uoms.csv --as steward
+expect_grep "$TMP/out" "15 accepted" "registry import of the units"
+same_report "a site's file with rules and a registry" "$TMP/DE01-items.csv"
+
+# A unit the registry lacks: a worker gives the rules the field as good,
+# the reading thread finds it unresolved, and the record's rules are
+# evaluated again without it (the rule naming it does not run).
+cat >>../../rules/central/item.yaml <<'YAML'
+
+  - id: TEST-UOM
+    description: a rule naming the unit without ref()
+    check: uom != 'NOPE'
+    field: uom
+    severity: warning
+    message: "unit {uom} is NOPE"
+YAML
+mkdir -p "$TMP/nope"
+awk -F';' 'BEGIN { OFS = ";" } NR > 1 && NR % 7 == 0 { $4 = "NOPE" } { print }' \
+	"$TMP/DE01-items.csv" >"$TMP/nope/DE01-items.csv"
+same_report "a unit the registry lacks" "$TMP/nope/DE01-items.csv"
+run mdgate check --threads 3 --no-progress "$TMP/nope/DE01-items.csv"
+expect_grep "$TMP/out" "NOPE.*ref.unresolved" "the unit is unresolved"
+expect_no_grep "$TMP/out" "TEST-UOM" "the rule naming it does not run"
 
 finish
