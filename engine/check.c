@@ -1205,8 +1205,12 @@ batch_reset(struct batch *b, size_t first)
 	b->next = NULL;
 }
 
-/* Copy a record the reader returned (valid until its next call). */
-static int
+/*
+ * Copy a record the reader returned (valid until its next call).  The
+ * data buffer has no bound of its own: a record is within the reader's
+ * limits, and a failed allocation ends the program (xreallocarray).
+ */
+static void
 batch_add(struct batch *b, const struct csv_record *rec)
 {
 	struct batch_rec *br = &b->rec[b->n];
@@ -1247,8 +1251,7 @@ batch_add(struct batch *b, const struct csv_record *rec)
 		const char *s = rec->fields[0];
 		size_t base = b->data.len, n = (size_t)(rec->fields[rec->nfields - 1] - s) +
 					       rec->lens[rec->nfields - 1] + 1;
-		if (mdg_buf_append(&b->data, s, n) != MDG_OK)
-			return MDG_ELIMIT;
+		(void)mdg_buf_append(&b->data, s, n);
 		for (i = 0; i < rec->nfields; i++) {
 			b->fptr[b->nf + i] = (char *)(uintptr_t)(base + (size_t)(rec->fields[i] - s));
 			b->flen[b->nf + i] = rec->lens[i];
@@ -1258,8 +1261,7 @@ batch_add(struct batch *b, const struct csv_record *rec)
 	} else {
 		for (i = 0; i < rec->nfields; i++) {
 			size_t off = b->data.len;
-			if (mdg_buf_append(&b->data, rec->fields[i], rec->lens[i] + 1) != MDG_OK)
-				return MDG_ELIMIT;
+			(void)mdg_buf_append(&b->data, rec->fields[i], rec->lens[i] + 1);
 			b->fptr[b->nf] = (char *)(uintptr_t)off;
 			b->flen[b->nf] = rec->lens[i];
 			b->fline[b->nf] = rec->field_lines[i];
@@ -1270,7 +1272,6 @@ batch_add(struct batch *b, const struct csv_record *rec)
 		memcpy(b->probs + b->nprobs, rec->problems, rec->nproblems * sizeof(*rec->problems));
 	b->nprobs += rec->nproblems;
 	b->n++;
-	return MDG_OK;
 }
 
 /* The data no longer moves: offsets become pointers. */
@@ -1549,6 +1550,28 @@ finish_batch(struct run *r, const struct file_job *job, struct csv_reader *cr,
 }
 
 /*
+ * Records one by one in this thread: to the end of the file, or until
+ * *nrec reaches limit (0: none).  Returns what csv_next() last returned.
+ */
+static int
+check_alone(struct run *r, const struct file_job *job, struct csv_reader *cr,
+	    const struct column *cols, size_t ncols, const int *colof, bool header_bad,
+	    size_t *nrec, size_t limit)
+{
+	struct csv_record rec;
+	int rc;
+
+	while ((rc = csv_next(cr, &rec)) == 1) {
+		++*nrec;
+		check_record(r, job, cols, ncols, colof, &rec, *nrec, header_bad, NULL);
+		mdg_progress_update(r->o->progress, job->index, *nrec, csv_bytes_read(cr));
+		if (limit != 0 && *nrec >= limit)
+			break;
+	}
+	return rc;
+}
+
+/*
  * The records of a file after its header.  *nrec receives how many were
  * read; returns what the last csv_next() returned (0 at the end).
  */
@@ -1566,13 +1589,11 @@ check_records(struct run *r, const struct file_job *job, struct csv_reader *cr,
 	int rc;
 
 	/* The first records, and all of a small file, by this thread alone. */
-	while ((rc = csv_next(cr, &rec)) == 1) {
-		record++;
-		check_record(r, job, cols, ncols, colof, &rec, record, header_bad, NULL);
-		mdg_progress_update(r->o->progress, job->index, record, csv_bytes_read(cr));
-		if (nw > 0 && record >= BATCH_MIN_RECORDS)
-			break;
-	}
+	*nrec = 0;
+	rc = check_alone(r, job, cr, cols, ncols, colof, header_bad, nrec,
+			 nw > 0 ? BATCH_MIN_RECORDS : 0);
+	if (rc != 1)
+		return rc;
 	memset(&p, 0, sizeof(p));
 	p.r = r;
 	p.job = job;
@@ -1585,27 +1606,18 @@ check_records(struct run *r, const struct file_job *job, struct csv_reader *cr,
 	p.decimal = r->vctx.decimal;
 	p.date_format = r->vctx.date_format;
 	p.mctx_proto = r->vctx.mctx;
-	if (rc != 1 || r->vctx.mctx == NULL || !pool_start(&p, nw)) {
-		while (rc == 1 && (rc = csv_next(cr, &rec)) == 1) {
-			record++;
-			check_record(r, job, cols, ncols, colof, &rec, record, header_bad, NULL);
-			mdg_progress_update(r->o->progress, job->index, record,
-					    csv_bytes_read(cr));
-		}
-		*nrec = record;
-		return rc;
-	}
+	if (r->vctx.mctx == NULL || !pool_start(&p, nw))
+		return check_alone(r, job, cr, cols, ncols, colof, header_bad, nrec, 0);
 
+	record = *nrec;
 	cap = 2 * (size_t)p.nworkers + 2;
 	memset(bs, 0, sizeof(bs));
 	for (;;) {
 		/* The slot's batch from the last round is finished first. */
-		if (submitted >= cap) {
-			for (; finished + cap <= submitted; finished++) {
-				b = bs[finished % cap];
-				pool_wait(&p, b);
-				finish_batch(r, job, cr, cols, ncols, colof, header_bad, b);
-			}
+		for (; finished + cap <= submitted; finished++) {
+			b = bs[finished % cap];
+			pool_wait(&p, b);
+			finish_batch(r, job, cr, cols, ncols, colof, header_bad, b);
 		}
 		b = bs[submitted % cap];
 		if (b == NULL) {
@@ -1614,10 +1626,7 @@ check_records(struct run *r, const struct file_job *job, struct csv_reader *cr,
 		}
 		batch_reset(b, record + 1);
 		while (b->n < BATCH_RECORDS && (rc = csv_next(cr, &rec)) == 1) {
-			if (batch_add(b, &rec) != MDG_OK) {
-				rc = MDG_ELIMIT;
-				break;
-			}
+			batch_add(b, &rec);
 			record++;
 		}
 		if (b->n > 0) {
