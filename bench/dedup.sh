@@ -36,6 +36,12 @@ echo "generating $NEW_ROWS new items (20 % near-duplicates) in $new_csv"
 awk -v n="$NEW_ROWS" -v dup_rate=0.2 -v seed=7 -v truth="$truth" \
 	-f "$SRC/bench/gen-neardups.awk" "$reg_csv" >"$new_csv"
 
+# The registry's part without the duplicate search: every business key
+# and reference looked up among the golden records.
+/usr/bin/time -f "check $NEW_ROWS new against $REG_ROWS, --no-dedup: %e s, %P CPU, peak memory %M KiB" \
+	"$MDGATE" check --config "$CFG" --registry "$reg_db" --domain item --format json \
+	--no-dedup --max-findings 0 -o /dev/null "$new_csv" || true
+
 # The check a plant or CI runs: field checks, within-run duplicates, and
 # duplicates against the registry, with both cores.
 /usr/bin/time -f "check $NEW_ROWS new against $REG_ROWS: %e s, %P CPU, peak memory %M KiB" \

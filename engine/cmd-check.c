@@ -343,7 +343,14 @@ cmd_check_exec(int argc, char **argv)
 		o.search_progress = false;
 	else
 		o.progress = mdg_progress_new(stderr, argv + optind, (size_t)(argc - optind));
+	/* The check only reads the registry: one read transaction for it all. */
+	if (reg != NULL && mdg_registry_read_begin(reg) != MDG_OK) {
+		fprintf(stderr, "mdgate: %s\n", mdg_registry_error(reg));
+		goto done;
+	}
 	rc = mdg_check_files(e, &o, argv + optind, (size_t)(argc - optind), &rep, &d);
+	if (reg != NULL)
+		mdg_registry_read_end(reg);
 	mdg_progress_end(o.progress);
 	if (rc != MDG_OK) {
 		mdg_diags_render_all(stderr, &d, mdg_want_color(stderr));

@@ -432,6 +432,20 @@ mdg_registry_rollback(struct mdg_registry *reg)
 		(void)sqlite3_exec(reg->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+int
+mdg_registry_read_begin(struct mdg_registry *reg)
+{
+	int rc = sqlite3_exec(reg->db, "BEGIN DEFERRED", NULL, NULL, NULL);
+
+	return rc == SQLITE_OK ? MDG_OK : fail(reg, rc, "cannot start a read transaction");
+}
+
+void
+mdg_registry_read_end(struct mdg_registry *reg)
+{
+	mdg_registry_rollback(reg);
+}
+
 /* ------------------------------------------------------- open, schema */
 
 char *

@@ -161,6 +161,14 @@ void mdg_registry_now(char buf[64]);
 int mdg_registry_begin(struct mdg_registry *reg);
 int mdg_registry_commit(struct mdg_registry *reg);
 void mdg_registry_rollback(struct mdg_registry *reg);
+/*
+ * A read transaction, for a run of lookups (a check): they all see one
+ * state of the registry, and none takes and drops the file's lock of its
+ * own (a lookup then costs a fifth).  Nothing may be written before
+ * mdg_registry_read_end.
+ */
+int mdg_registry_read_begin(struct mdg_registry *reg);
+void mdg_registry_read_end(struct mdg_registry *reg);
 
 /*
  * Recompute the hash chain.  Returns MDG_OK when intact; otherwise
