@@ -187,7 +187,13 @@ mdg_submit_files(const struct mdg_cmd *cmd, const char *config, const char *regp
 	o->on_record = mdg_reg_records_collect;
 	o->on_record_arg = &col;
 	o->max_findings = 0;   /* every finding is stored */
+	/* The check reads in one transaction; the records are written after it. */
+	if (mdg_registry_read_begin(reg) != MDG_OK) {
+		fprintf(stderr, "mdgate: %s\n", mdg_registry_error(reg));
+		goto done;
+	}
 	rc = mdg_check_files(e, o, files, nfiles, &rep, &d);
+	mdg_registry_read_end(reg);
 	if (rc != MDG_OK) {
 		mdg_diags_render_all(stderr, &d, mdg_want_color(stderr));
 		goto done;
