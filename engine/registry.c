@@ -617,6 +617,13 @@ mdg_registry_open(struct mdg_registry **out, const char *path, bool create, char
 	sqlite3_busy_timeout(reg->db, 5000);
 	if (exec(reg, "PRAGMA foreign_keys = ON", "cannot enable foreign keys") != MDG_OK)
 		goto fail_reg;
+	/*
+	 * 64 MiB of page cache (used only as filled): a big import's
+	 * transaction no longer spills the same pages again and again (100 k
+	 * items: 7.5 s -> 6.6 s, half the system time).
+	 */
+	if (exec(reg, "PRAGMA cache_size = -65536", "cannot set the cache size") != MDG_OK)
+		goto fail_reg;
 	/* WAL needs a writable folder; a read-only registry is still readable. */
 	if (access(path, W_OK) == 0 &&
 	    exec(reg, "PRAGMA journal_mode = WAL", "cannot switch to WAL") != MDG_OK)
