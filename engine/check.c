@@ -1115,6 +1115,13 @@ out:
  * order of the file.
  */
 #define BATCH_RECORDS 1024
+/*
+ * A batch also ends past these (after at least one record), so that wide
+ * or long records keep the memory in flight bounded: a few batches per
+ * worker, each about BATCH_CELLS column results and BATCH_BYTES of text.
+ */
+#define BATCH_CELLS (64 * 1024)
+#define BATCH_BYTES (4 * 1024 * 1024)
 #define BATCH_MIN_RECORDS 4096   /* records read before the workers start */
 #define BATCH_WORKERS_MAX 16
 
@@ -1625,7 +1632,8 @@ check_records(struct run *r, const struct file_job *job, struct csv_reader *cr,
 			mdg_buf_init(&b->data, 0);
 		}
 		batch_reset(b, record + 1);
-		while (b->n < BATCH_RECORDS && (rc = csv_next(cr, &rec)) == 1) {
+		while (b->n < BATCH_RECORDS && b->nf < BATCH_CELLS && b->n * ncols < BATCH_CELLS &&
+		       b->data.len < BATCH_BYTES && (rc = csv_next(cr, &rec)) == 1) {
 			batch_add(b, &rec);
 			record++;
 		}
