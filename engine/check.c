@@ -595,10 +595,16 @@ field_checks(const struct mdg_site_domain *sd, const struct mdg_vctx *vctx,
 	fr->np = (unsigned char)np;
 }
 
+/* A problem a column check found, as check_record reports it. */
+struct colproblem {
+	const char *code;
+	const char *message;
+};
+
 /* A record's column checks done ahead by a worker. */
 struct precheck {
 	const struct fieldres *res;       /* per column */
-	const struct mdg_vproblem *vp;    /* their problems, column by column */
+	const struct colproblem *vp;      /* their problems, column by column */
 	uint64_t key_hash;                /* of the business key, when complete */
 	/* The rules' results, when the worker evaluated them: valid if the
 	 * fields are as bad as it took them to be. */
@@ -616,7 +622,8 @@ check_record(struct run *r, const struct file_job *job, const struct column *col
 	const struct mdg_site_domain *sd = job->sd;
 	struct domain_state *st = job->st;
 	struct mdg_vproblem vp[MDG_VPROBLEMS_MAX];
-	const struct mdg_vproblem *pv = pre != NULL ? pre->vp : NULL;
+	struct colproblem cp[MDG_VPROBLEMS_MAX];
+	const struct colproblem *pv = pre != NULL ? pre->vp : NULL;
 	struct mdg_rules_file *rf = r->rf;
 	bool rejected = header_bad, key_complete, damaged = header_bad;
 	bool rules_valid = pre != NULL && pre->rules_done;
@@ -658,7 +665,7 @@ check_record(struct run *r, const struct file_job *job, const struct column *col
 	for (i = 0; i < ncols; i++) {
 		const struct mdg_field *f = cols[i].field;
 		const struct fieldres *fr;
-		const struct mdg_vproblem *probs;
+		const struct colproblem *probs;
 		struct fieldres one;
 		const char *v, *canon;
 		size_t len;
@@ -672,7 +679,11 @@ check_record(struct run *r, const struct file_job *job, const struct column *col
 		} else {
 			field_checks(sd, &r->vctx, f, rec, i, vp, &one);
 			fr = &one;
-			probs = vp;
+			for (j = 0; j < one.np; j++) {
+				cp[j].code = vp[j].code;
+				cp[j].message = vp[j].message;
+			}
+			probs = cp;
 		}
 		if (fr->skip)
 			continue;
@@ -1118,7 +1129,8 @@ out:
 /*
  * A batch also ends past these (after at least one record), so that wide
  * or long records keep the memory in flight bounded: a few batches per
- * worker, each about BATCH_CELLS column results and BATCH_BYTES of text.
+ * worker, each about BATCH_CELLS column results and BATCH_BYTES of text,
+ * and at most BATCH_RECORDS of the reader's problems past its first record.
  */
 #define BATCH_CELLS (64 * 1024)
 #define BATCH_BYTES (4 * 1024 * 1024)
@@ -1153,8 +1165,9 @@ struct batch {
 	/* Filled by a worker: ncols results per record, and the problems. */
 	struct fieldres *res;
 	size_t rescap;
-	struct mdg_vproblem *vp;
+	struct colproblem *vp;    /* messages: offsets into vtext until sealed */
 	size_t nvp, vpcap;
+	struct mdg_buf vtext;
 	struct mdg_rule_result *rres;
 	size_t nrres, rrcap;
 	bool done;
@@ -1194,6 +1207,7 @@ batch_free(struct batch *b)
 	free(b->probs);
 	free(b->res);
 	free(b->vp);
+	mdg_buf_free(&b->vtext);
 	free(b->rres);
 	free(b);
 }
@@ -1207,6 +1221,7 @@ batch_reset(struct batch *b, size_t first)
 	b->nf = 0;
 	b->nprobs = 0;
 	b->nvp = 0;
+	mdg_buf_reset(&b->vtext);
 	b->nrres = 0;
 	b->done = false;
 	b->next = NULL;
@@ -1384,8 +1399,13 @@ batch_check(struct pool *p, struct batch *b, struct mdg_vctx *vctx, struct mdg_b
 				b->vpcap = b->vpcap ? 2 * b->vpcap : 16;
 				b->vp = xreallocarray(b->vp, b->vpcap, sizeof(*b->vp));
 			}
-			for (j = 0; j < fr->np; j++)
-				b->vp[b->nvp++] = vp[j];
+			/* Messages are kept as long as they are, not in 640-byte slots. */
+			for (j = 0; j < fr->np; j++) {
+				b->vp[b->nvp].code = vp[j].code;
+				b->vp[b->nvp++].message = (const char *)(uintptr_t)b->vtext.len;
+				(void)mdg_buf_append(&b->vtext, vp[j].message,
+						     strlen(vp[j].message) + 1);
+			}
 		}
 		build_key(key, keyshow, fdom, p->cols, p->colof, &rec, &complete);
 		b->rec[k].key_hash = complete ? mdg_hash(key->data, key->len) : 0;
@@ -1395,6 +1415,8 @@ batch_check(struct pool *p, struct batch *b, struct mdg_vctx *vctx, struct mdg_b
 		if (rc != NULL)
 			batch_rules(p, b, k, &rec, rc);
 	}
+	for (k = 0; k < b->nvp; k++)
+		b->vp[k].message = b->vtext.data + (uintptr_t)b->vp[k].message;
 }
 
 static void *
@@ -1630,10 +1652,12 @@ check_records(struct run *r, const struct file_job *job, struct csv_reader *cr,
 		if (b == NULL) {
 			b = bs[submitted % cap] = xcalloc(1, sizeof(*b));
 			mdg_buf_init(&b->data, 0);
+			mdg_buf_init(&b->vtext, 0);
 		}
 		batch_reset(b, record + 1);
 		while (b->n < BATCH_RECORDS && b->nf < BATCH_CELLS && b->n * ncols < BATCH_CELLS &&
-		       b->data.len < BATCH_BYTES && (rc = csv_next(cr, &rec)) == 1) {
+		       b->data.len < BATCH_BYTES && b->nprobs < BATCH_RECORDS &&
+		       (rc = csv_next(cr, &rec)) == 1) {
 			batch_add(b, &rec);
 			record++;
 		}
