@@ -553,7 +553,10 @@ struct fieldres {
  * pattern.  Problems go to vp.  Worker threads run this (see the batches
  * below), so it reads only what no one writes during a file.
  */
-static void
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline void
 field_checks(const struct mdg_site_domain *sd, const struct mdg_vctx *vctx,
 	     const struct mdg_field *f, const struct csv_record *rec, size_t i,
 	     struct mdg_vproblem *vp, struct fieldres *fr)
@@ -664,42 +667,40 @@ check_record(struct run *r, const struct file_job *job, const struct column *col
 	r->vctx.utf8_valid = rec->nproblems == 0;
 	for (i = 0; i < ncols; i++) {
 		const struct mdg_field *f = cols[i].field;
-		const struct fieldres *fr;
 		const struct colproblem *probs;
-		struct fieldres one;
+		struct fieldres fr;   /* a copy: the compiler keeps it in registers */
 		const char *v, *canon;
 		size_t len;
 		bool bad = false;
 		long line = i < rec->nfields ? rec->field_lines[i] : rec->line;
 
 		if (pre != NULL) {
-			fr = &pre->res[i];
+			fr = pre->res[i];
 			probs = pv;
-			pv += fr->np;
+			pv += fr.np;
 		} else {
-			field_checks(sd, &r->vctx, f, rec, i, vp, &one);
-			fr = &one;
-			for (j = 0; j < one.np; j++) {
+			field_checks(sd, &r->vctx, f, rec, i, vp, &fr);
+			for (j = 0; j < fr.np; j++) {
 				cp[j].code = vp[j].code;
 				cp[j].message = vp[j].message;
 			}
 			probs = cp;
 		}
-		if (fr->skip)
+		if (fr.skip)
 			continue;
-		v = fr->v;
-		len = fr->len;
-		canon = fr->canon;
+		v = fr.v;
+		len = fr.len;
+		canon = fr.canon;
 		if (vals != NULL)
-			put_value(r, vals, f, v, len, fr->valid ? canon : NULL, fr->valid);
-		for (j = 0; j < fr->np; j++) {
+			put_value(r, vals, f, v, len, fr.valid ? canon : NULL, fr.valid);
+		for (j = 0; j < fr.np; j++) {
 			finding(r, job->index, record, line, 0, keyshow, f->name, MDG_SEV_ERROR,
 				probs[j].code, probs[j].message);
 			rejected = bad = true;
 		}
-		if (fr->np == 0 && f->type == MDG_FT_REF && len > 0) {
-			if (!check_ref(r, job, record, line, f, v, len, keyshow, &bad, fr->ref,
-				       fr->ref_found)) {
+		if (fr.np == 0 && f->type == MDG_FT_REF && len > 0) {
+			if (!check_ref(r, job, record, line, f, v, len, keyshow, &bad, fr.ref,
+				       fr.ref_found)) {
 				struct deferred_ref *dr;
 				st->deferred = xreallocarray(st->deferred, st->ndeferred + 1,
 							     sizeof(*st->deferred));
@@ -721,7 +722,7 @@ check_record(struct run *r, const struct file_job *job, const struct column *col
 				len = strlen(canon);
 			}
 			mdg_rules_record_set(rf, f->index, v, len, bad, line);
-			if (bad != fr->bad)
+			if (bad != fr.bad)
 				rules_valid = false;
 		}
 	}
