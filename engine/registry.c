@@ -400,6 +400,13 @@ mdg_registry_begin(struct mdg_registry *reg)
 	int rc, tries;
 	struct timespec pause = {0, 50 * 1000 * 1000};
 
+	/*
+	 * A writer gets 64 MiB of page cache (used only as filled): a big
+	 * import's transaction then does not spill the same pages again and
+	 * again (100 k items: 7.5 s -> 6.6 s, half the system time).  Readers
+	 * keep SQLite's default.
+	 */
+	(void)sqlite3_exec(reg->db, "PRAGMA cache_size = -65536", NULL, NULL, NULL);
 	/* busy_timeout waits inside SQLite; this loop covers what it gives up on. */
 	for (tries = 0; tries < 40; tries++) {
 		rc = sqlite3_exec(reg->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
@@ -616,13 +623,6 @@ mdg_registry_open(struct mdg_registry **out, const char *path, bool create, char
 	sqlite3_extended_result_codes(reg->db, 1);
 	sqlite3_busy_timeout(reg->db, 5000);
 	if (exec(reg, "PRAGMA foreign_keys = ON", "cannot enable foreign keys") != MDG_OK)
-		goto fail_reg;
-	/*
-	 * 64 MiB of page cache (used only as filled): a big import's
-	 * transaction no longer spills the same pages again and again (100 k
-	 * items: 7.5 s -> 6.6 s, half the system time).
-	 */
-	if (exec(reg, "PRAGMA cache_size = -65536", "cannot set the cache size") != MDG_OK)
 		goto fail_reg;
 	/* WAL needs a writable folder; a read-only registry is still readable. */
 	if (access(path, W_OK) == 0 &&
