@@ -406,7 +406,9 @@ mdg_registry_begin(struct mdg_registry *reg)
 	 * again (100 k items: 7.5 s -> 6.6 s, half the system time).  Readers
 	 * keep SQLite's default.
 	 */
-	(void)sqlite3_exec(reg->db, "PRAGMA cache_size = -65536", NULL, NULL, NULL);
+	rc = sqlite3_exec(reg->db, "PRAGMA cache_size = -65536", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return fail(reg, rc, "cannot set the cache size");
 	/* busy_timeout waits inside SQLite; this loop covers what it gives up on. */
 	for (tries = 0; tries < 40; tries++) {
 		rc = sqlite3_exec(reg->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
