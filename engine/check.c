@@ -1119,12 +1119,14 @@ out:
 /*
  * A file of more than a few thousand records is checked in two stages.
  * This thread reads records and copies them into batches; worker threads
- * run field_checks() on every column of a batch and hash its keys; this
- * thread then finishes the batches in order with check_record(), which
- * does everything that depends on the records before (keys, references,
- * rules, findings).  The findings and totals are the same as when one
- * thread does it all: the order of everything the run remembers is the
- * order of the file.
+ * run field_checks() on every column of a batch, look up its references
+ * to other domains, hash its keys and evaluate its rules with a copy of
+ * them; this thread then finishes the batches in order with
+ * check_record(), which does everything that depends on the records
+ * before (keys, references to the file's own domain, the registry,
+ * findings) and evaluates the rules a worker could not.  The findings and
+ * totals are the same as when one thread does it all: the order of
+ * everything the run remembers is the order of the file.
  */
 #define BATCH_RECORDS 1024
 /*
