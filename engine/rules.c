@@ -1582,6 +1582,19 @@ mdg_rules_run_keeps(const struct mdg_rules_run *run, const struct mdg_domain *do
 	return t != SIZE_MAX && run->stores[t].keep;
 }
 
+/* The per-record arrays of a file's rules, for n fields. */
+static void
+record_arrays(struct mdg_rules_file *rf, size_t n)
+{
+	rf->nfields = n;
+	rf->raw = xcalloc(n ? n : 1, sizeof(*rf->raw));
+	rf->rawlen = xcalloc(n ? n : 1, sizeof(*rf->rawlen));
+	rf->lines = xcalloc(n ? n : 1, sizeof(*rf->lines));
+	rf->bad = xcalloc(n ? n : 1, sizeof(*rf->bad));
+	rf->needed = xcalloc(n ? n : 1, sizeof(*rf->needed));
+	rf->slots = xcalloc(n ? n : 1, sizeof(*rf->slots));
+}
+
 struct mdg_rules_file *
 mdg_rules_file_begin(struct mdg_rules_run *run, const struct mdg_site *site,
 		     const struct mdg_domain *view, char decimal, int date_format)
@@ -1598,13 +1611,8 @@ mdg_rules_file_begin(struct mdg_rules_run *run, const struct mdg_site *site,
 		rf->env = mdg_rules_env(run->rs, rf->dom);
 	rf->decimal = decimal;
 	rf->date_format = date_format;
-	n = rf->nfields = view->nfields;
-	rf->raw = xcalloc(n ? n : 1, sizeof(*rf->raw));
-	rf->rawlen = xcalloc(n ? n : 1, sizeof(*rf->rawlen));
-	rf->lines = xcalloc(n ? n : 1, sizeof(*rf->lines));
-	rf->bad = xcalloc(n ? n : 1, sizeof(*rf->bad));
-	rf->needed = xcalloc(n ? n : 1, sizeof(*rf->needed));
-	rf->slots = xcalloc(n ? n : 1, sizeof(*rf->slots));
+	n = view->nfields;
+	record_arrays(rf, n);
 	rf->nuses = mdg_rules_in_force(run->rs, site, rf->dom, &rf->uses);
 	/* A rule compiled against another site's view (never in force here) is left out. */
 	for (i = j = 0; i < rf->nuses; i++) {
@@ -1652,14 +1660,8 @@ mdg_rules_file_clone(const struct mdg_rules_file *src)
 	rf->env = src->env;
 	rf->decimal = src->decimal;
 	rf->date_format = src->date_format;
-	rf->nfields = n;
-	rf->raw = xcalloc(n ? n : 1, sizeof(*rf->raw));
-	rf->rawlen = xcalloc(n ? n : 1, sizeof(*rf->rawlen));
-	rf->lines = xcalloc(n ? n : 1, sizeof(*rf->lines));
-	rf->bad = xcalloc(n ? n : 1, sizeof(*rf->bad));
-	rf->needed = xcalloc(n ? n : 1, sizeof(*rf->needed));
+	record_arrays(rf, n);
 	memcpy(rf->needed, src->needed, (n ? n : 1) * sizeof(*rf->needed));
-	rf->slots = xcalloc(n ? n : 1, sizeof(*rf->slots));
 	rf->nuses = src->nuses;
 	rf->uses = xcalloc(rf->nuses ? rf->nuses : 1, sizeof(*rf->uses));
 	if (rf->nuses > 0)
