@@ -582,6 +582,112 @@ test_rules_eval_ref(void **state)
 	assert_int_equal(mdg_rules_record_eval(fx->rf, &res), 1);
 }
 
+/* A fallback (the registry's part in a check) that knows only "REG1". */
+static int fallback_calls;
+
+static char *
+fallback_reg1(void *arg, const char *domain, const char *key, size_t len)
+{
+	(void)arg;
+	fallback_calls++;
+	if (strcmp(domain, "uom") == 0 && len == 4 && memcmp(key, "REG1", 4) == 0)
+		return strdup("{\"code\": \"REG1\", \"category\": \"WEIGHT\"}");
+	return NULL;
+}
+
+/* Evaluate the same record with rf and its copy; the copy's outcome. */
+static bool
+same_with_copy(struct fixture *fx, struct mdg_rules_file *copy, const char *code,
+	       const char *uom, const char *puom)
+{
+	struct mdg_rules_file *orig = fx->rf;
+	const struct mdg_rule_result *r1, *r2;
+	size_t n1, n2, i;
+	bool complete;
+
+	mdg_rules_record_begin(orig);
+	set(fx, "code", code);
+	set(fx, "qty", "1");
+	set(fx, "uom", uom);
+	set(fx, "purchase_uom", puom);
+	n1 = mdg_rules_record_eval(orig, &r1);
+	fx->rf = copy;
+	mdg_rules_record_begin(copy);
+	set(fx, "code", code);
+	set(fx, "qty", "1");
+	set(fx, "uom", uom);
+	set(fx, "purchase_uom", puom);
+	fx->rf = orig;
+	n2 = mdg_rules_record_eval(copy, &r2);
+	complete = !mdg_rules_record_incomplete(copy);
+	if (complete) {
+		assert_int_equal(n1, n2);
+		for (i = 0; i < n1; i++) {
+			assert_ptr_equal(r1[i].use->rule, r2[i].use->rule);
+			assert_int_equal(r1[i].outcome, r2[i].outcome);
+			assert_string_equal(r1[i].message, r2[i].message);
+		}
+	}
+	return complete;
+}
+
+/*
+ * A copy of a file's rules (for a worker thread) evaluates as the file
+ * does with what it reaches: records of other domains kept by the run and
+ * existing ones; a key only the registry could know makes the record
+ * incomplete, and the copy never calls the registry itself.
+ */
+static void
+test_rules_eval_copy(void **state)
+{
+	struct fixture *fx = *state;
+	const struct mdg_rule_result *res;
+	const struct mdg_domain *item, *uom;
+	struct mdg_rules_file *copy;
+	int calls;
+
+	load_ok(fx, NULL);
+	item = mdg_domain_find(&fx->e->domains, "item");
+	uom = mdg_domain_find(&fx->e->domains, "uom");
+	fx->run = mdg_rules_run_new(fx->e);
+	fx->rf = mdg_rules_file_begin(fx->run, NULL, uom, '.', MDG_DATE_ISO);
+	mdg_rules_record_begin(fx->rf);
+	mdg_rules_record_set(fx->rf, 0, "BOX10", 5, false, 2);
+	mdg_rules_record_set(fx->rf, 1, "UNIT", 4, false, 2);
+	mdg_rules_record_set(fx->rf, 2, "0.1", 3, false, 2);
+	(void)mdg_rules_record_eval(fx->rf, &res);
+	mdg_rules_record_keep(fx->rf, "BOX10", 5);
+	mdg_rules_file_end(fx->rf);
+
+	/* Without a registry: everything is within the copy's reach. */
+	fx->rf = mdg_rules_file_begin(fx->run, NULL, item, '.', MDG_DATE_ISO);
+	copy = mdg_rules_file_clone(fx->rf);
+	assert_true(same_with_copy(fx, copy, "AB-1", "PCE", "BOX10"));
+	assert_true(same_with_copy(fx, copy, "AB-2", "KG", "BOX10"));   /* I-002 fails */
+	assert_true(same_with_copy(fx, copy, "AB-3", "KG", "NOPE"));    /* null: skipped */
+	assert_true(same_with_copy(fx, copy, "AB-4", "KG", "G"));
+	mdg_rules_file_end(copy);
+	mdg_rules_file_end(fx->rf);
+
+	/* With one, a unit neither kept nor existing is the file's to look up. */
+	mdg_rules_run_set_fallback(fx->run, fallback_reg1, NULL);
+	fx->rf = mdg_rules_file_begin(fx->run, NULL, item, '.', MDG_DATE_ISO);
+	copy = mdg_rules_file_clone(fx->rf);
+	calls = fallback_calls;
+	assert_true(same_with_copy(fx, copy, "AB-5", "KG", "BOX10"));
+	assert_int_equal(fallback_calls, calls);
+	assert_false(same_with_copy(fx, copy, "AB-6", "KG", "REG1"));
+	/* The copy did not ask; the file did: REG1 is WEIGHT like KG. */
+	assert_int_equal(fallback_calls, calls + 1);
+	mdg_rules_record_begin(fx->rf);
+	set(fx, "code", "AB-6");
+	set(fx, "qty", "1");
+	set(fx, "uom", "KG");
+	set(fx, "purchase_uom", "REG1");
+	assert_int_equal(mdg_rules_record_eval(fx->rf, &res), 0);
+	mdg_rules_file_end(copy);
+}
+
 int
 main(void)
 {
@@ -594,6 +700,7 @@ main(void)
 		T(test_rules_compile_errors_located),
 		T(test_rules_eval_messages_and_skips),
 		T(test_rules_eval_ref),
+		T(test_rules_eval_copy),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
