@@ -280,6 +280,15 @@ enum {
 	REF_UNKNOWN,   /* neither: the registry decides */
 };
 
+/* A key of the target domain among the run's records, then the existing ones. */
+static int
+ref_find(struct run *r, const struct mdg_domain *target, const char *v, size_t len, long *found)
+{
+	if (mdg_strset_get(&state_for(r, target)->keys, v, len, found))
+		return REF_RUN;
+	return mdg_domain_has_existing(target, v, len) ? REF_EXISTING : REF_UNKNOWN;
+}
+
 /*
  * The part of check_ref that workers may run: the run's keys of another
  * domain (complete before this file, as files come in dependency order)
@@ -294,9 +303,7 @@ ref_lookup(struct run *r, const struct file_job *job, const struct mdg_field *f,
 
 	if (target == NULL || mdg_domain_central(target) == mdg_domain_central(job->dom))
 		return REF_ASK;
-	if (mdg_strset_get(&state_for(r, target)->keys, v, len, found))
-		return REF_RUN;
-	return mdg_domain_has_existing(target, v, len) ? REF_EXISTING : REF_UNKNOWN;
+	return ref_find(r, target, v, len, found);
 }
 
 static bool
@@ -305,14 +312,14 @@ check_ref(struct run *r, const struct file_job *job, size_t record, long line,
 	  int known, long known_found)
 {
 	const struct mdg_domain *target = f->ref_domain;
-	struct domain_state *ts;
 	long found = known_found;
 	char msg[512];
 
 	if (target == NULL)
 		return true;
-	ts = state_for(r, target);
-	if (known == REF_RUN || (known == REF_ASK && mdg_strset_get(&ts->keys, v, len, &found))) {
+	if (known == REF_ASK)
+		known = ref_find(r, target, v, len, &found);
+	if (known == REF_RUN) {
 		if (found < 0) {
 			snprintf(msg, sizeof(msg),
 				 "%s '%.*s' refers to a %s record that is rejected in this run (line %ld)",
@@ -323,7 +330,7 @@ check_ref(struct run *r, const struct file_job *job, size_t record, long line,
 		}
 		return true;
 	}
-	if (known == REF_EXISTING || (known == REF_ASK && mdg_domain_has_existing(target, v, len)))
+	if (known == REF_EXISTING)
 		return true;
 	if (in_registry(r, target, v, len, NULL))
 		return true;
@@ -468,27 +475,20 @@ put_value(struct run *r, json_t *vals, const struct mdg_field *f, const char *v,
 	json_object_set_new(vals, f->name, json_stringn(v, len));
 }
 
-/* The results of the rules in force for the record; true when one rejects it. */
+/* A result of a rule in force for the record; true when it rejects it. */
 static bool
-rule_findings(struct run *r, const struct file_job *job, size_t record, long record_line,
-	      const char *keyshow, const struct mdg_rule_result *res, size_t n)
+rule_finding(struct run *r, const struct file_job *job, size_t record, long record_line,
+	     const char *keyshow, const struct mdg_rule_use *use, enum mdg_rule_outcome outcome,
+	     long line, const char *message)
 {
-	size_t i;
-	bool rejected = false;
+	const struct mdg_rule *rule = use->rule;
+	bool failed = outcome == MDG_RULE_FAILED;
+	enum mdg_severity sev = failed ? use->severity : MDG_SEV_ERROR;
+	const char *field = rule->field >= 0 ? job->fdom->fields[rule->field].name : NULL;
 
-	for (i = 0; i < n; i++) {
-		const struct mdg_rule *rule = res[i].use->rule;
-		bool failed = res[i].outcome == MDG_RULE_FAILED;
-		enum mdg_severity sev = failed ? res[i].use->severity : MDG_SEV_ERROR;
-		const char *field = rule->field >= 0 ? job->fdom->fields[rule->field].name : NULL;
-
-		finding_from(r, job->index, record, res[i].line ? res[i].line : record_line, 0,
-			     keyshow, field, sev, failed ? rule->id : "rule.error", res[i].message,
-			     res[i].use->origin);
-		if (sev == MDG_SEV_ERROR)
-			rejected = true;
-	}
-	return rejected;
+	finding_from(r, job->index, record, line ? line : record_line, 0, keyshow, field, sev,
+		     failed ? rule->id : "rule.error", message, use->origin);
+	return sev == MDG_SEV_ERROR;
 }
 
 /*
@@ -604,6 +604,14 @@ struct colproblem {
 	const char *message;
 };
 
+/* A rule's result kept by a worker, its message as long as it is (not a 1 KiB slot). */
+struct ruleres {
+	const struct mdg_rule_use *use;
+	enum mdg_rule_outcome outcome;
+	long line;
+	const char *message;
+};
+
 /* A record's column checks done ahead by a worker. */
 struct precheck {
 	const struct fieldres *res;       /* per column */
@@ -612,7 +620,7 @@ struct precheck {
 	/* The rules' results, when the worker evaluated them: valid if the
 	 * fields are as bad as it took them to be. */
 	bool rules_done;
-	const struct mdg_rule_result *rules;
+	const struct ruleres *rules;
 	size_t nrules;
 };
 
@@ -631,6 +639,7 @@ check_record(struct run *r, const struct file_job *job, const struct column *col
 	bool rejected = header_bad, key_complete, damaged = header_bad;
 	bool rules_valid = pre != NULL && pre->rules_done;
 	const struct mdg_rule_result *rres;
+	const struct ruleres *rr;
 	const char *keyshow;
 	char msg[512];
 	size_t i, j, nres;
@@ -726,15 +735,17 @@ check_record(struct run *r, const struct file_job *job, const struct column *col
 				rules_valid = false;
 		}
 	}
-	if (rf != NULL && !damaged) {
-		if (rules_valid) {
-			rres = pre->rules;
-			nres = pre->nrules;
-		} else {
-			nres = mdg_rules_record_eval(rf, &rres);
-		}
-		if (rule_findings(r, job, record, rec->line, keyshow, rres, nres))
-			rejected = true;
+	if (rf != NULL && !damaged && rules_valid) {
+		for (j = 0, rr = pre->rules; j < pre->nrules; j++, rr++)
+			if (rule_finding(r, job, record, rec->line, keyshow, rr->use, rr->outcome,
+					 rr->line, rr->message))
+				rejected = true;
+	} else if (rf != NULL && !damaged) {
+		nres = mdg_rules_record_eval(rf, &rres);
+		for (j = 0; j < nres; j++)
+			if (rule_finding(r, job, record, rec->line, keyshow, rres[j].use,
+					 rres[j].outcome, rres[j].line, rres[j].message))
+				rejected = true;
 	}
 	if (key_complete && r->o->registry != NULL &&
 	    registry_key_conflict(r, job, record, rec->line, keyshow))
@@ -1170,9 +1181,10 @@ struct batch {
 	size_t rescap;
 	struct colproblem *vp;    /* messages: offsets into vtext until sealed */
 	size_t nvp, vpcap;
-	struct mdg_buf vtext;
-	struct mdg_rule_result *rres;
+	struct ruleres *rres;     /* the same */
 	size_t nrres, rrcap;
+	struct mdg_buf vtext;     /* the messages, as long as they are */
+	bool checked;             /* a worker filled the above (not when it lacked memory) */
 	bool done;
 	struct batch *next;       /* in a queue */
 };
@@ -1365,8 +1377,13 @@ batch_rules(struct pool *p, struct batch *b, size_t k, const struct csv_record *
 	}
 	b->rec[k].rule = b->nrres;
 	b->rec[k].nrules = n;
-	for (i = 0; i < n; i++)
-		b->rres[b->nrres++] = out[i];
+	for (i = 0; i < n; i++, b->nrres++) {
+		b->rres[b->nrres].use = out[i].use;
+		b->rres[b->nrres].outcome = out[i].outcome;
+		b->rres[b->nrres].line = out[i].line;
+		b->rres[b->nrres].message = (const char *)(uintptr_t)b->vtext.len;
+		(void)mdg_buf_append(&b->vtext, out[i].message, strlen(out[i].message) + 1);
+	}
 	b->rec[k].rules_done = true;
 }
 
@@ -1420,6 +1437,8 @@ batch_check(struct pool *p, struct batch *b, struct mdg_vctx *vctx, struct mdg_b
 	}
 	for (k = 0; k < b->nvp; k++)
 		b->vp[k].message = b->vtext.data + (uintptr_t)b->vp[k].message;
+	for (k = 0; k < b->nrres; k++)
+		b->rres[k].message = b->vtext.data + (uintptr_t)b->rres[k].message;
 }
 
 static void *
@@ -1452,7 +1471,9 @@ worker_main(void *arg)
 		if (p->todo == NULL)
 			p->todo_tail = NULL;
 		pthread_mutex_unlock(&p->mu);
-		if (vctx.md != NULL && vctx.mctx != NULL)
+		/* Without its match data, a worker leaves the batch to check_record. */
+		b->checked = vctx.md != NULL && vctx.mctx != NULL;
+		if (b->checked)
 			batch_check(p, b, &vctx, &key, &keyshow, rc);
 		pthread_mutex_lock(&p->mu);
 		b->done = true;
@@ -1571,12 +1592,13 @@ finish_batch(struct run *r, const struct file_job *job, struct csv_reader *cr,
 			mdg_strset_prefetch(&job->st->keys, b->rec[k + 8].key_hash);
 		batch_view(b, k, &rec);
 		pre.res = b->res + k * ncols;
-		pre.vp = b->vp + b->rec[k].vp;
+		pre.vp = b->vp != NULL ? b->vp + b->rec[k].vp : NULL;
 		pre.key_hash = b->rec[k].key_hash;
 		pre.rules_done = b->rec[k].rules_done;
 		pre.rules = b->rres != NULL ? b->rres + b->rec[k].rule : NULL;
 		pre.nrules = b->rec[k].nrules;
-		check_record(r, job, cols, ncols, colof, &rec, b->first + k, header_bad, &pre);
+		check_record(r, job, cols, ncols, colof, &rec, b->first + k, header_bad,
+			     b->checked ? &pre : NULL);
 		mdg_progress_update(r->o->progress, job->index, b->first + k, csv_bytes_read(cr));
 	}
 }

